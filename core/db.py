@@ -1,0 +1,57 @@
+"""Database configuration: one Tortoise config for the app, the CLI, aerich and tests."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from tortoise import Tortoise
+
+from models import MODEL_MODULES
+
+
+def tortoise_config(database_url: str) -> dict[str, Any]:
+    return {
+        "connections": {"default": database_url},
+        "apps": {"models": {"models": [*MODEL_MODULES, "aerich.models"]}},
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+# aerich reads this (pyproject [tool.aerich]); the app builds its own from Settings.
+TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", "sqlite://agilekit.sqlite3"))
+
+
+async def init_db(database_url: str, *, global_fallback: bool = True) -> None:
+    await Tortoise.init(
+        config=tortoise_config(database_url), _enable_global_fallback=global_fallback
+    )
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+async def migrate(database_url: str) -> str:
+    """Apply aerich migrations on PostgreSQL; create the schema from the models on SQLite."""
+    if database_url.startswith("sqlite"):
+        await init_db(database_url)
+        try:
+            await Tortoise.generate_schemas(safe=True)
+        finally:
+            await close_db()
+        return "sqlite schema created from models"
+    from aerich import Command
+
+    command = Command(
+        tortoise_config=tortoise_config(database_url), app="models", location=_migrations_dir()
+    )
+    await command.init()
+    applied = await command.upgrade(run_in_transaction=True)
+    await close_db()
+    return f"applied {len(applied)} migration(s)" if applied else "database is up to date"
+
+
+def _migrations_dir() -> str:
+    return os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "migrations")

@@ -1,0 +1,64 @@
+"""Error vocabulary: payload error codes and the top-level auth errors of API.md."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from graphql import GraphQLError
+
+
+class ErrorCode(StrEnum):
+    """Codes of `UserError.code`: expected failures returned in mutation payloads."""
+
+    VALIDATION = "VALIDATION"
+    NOT_FOUND = "NOT_FOUND"
+    INVALID_STATE = "INVALID_STATE"
+    NOT_ALLOWED = "NOT_ALLOWED"
+    NOT_DEVELOPMENT = "NOT_DEVELOPMENT"
+    NOT_CONNECTED = "NOT_CONNECTED"
+    NEEDS_REAUTH = "NEEDS_REAUTH"
+    INVALID_STATE_TOKEN = "INVALID_STATE_TOKEN"
+    OAUTH_FAILED = "OAUTH_FAILED"
+    JIRA_NOT_FOUND = "JIRA_NOT_FOUND"
+    JIRA_PERMISSION = "JIRA_PERMISSION"
+    JIRA_SCOPE_MISSING = "JIRA_SCOPE_MISSING"
+    JIRA_RATE_LIMITED = "JIRA_RATE_LIMITED"
+    JIRA_UNAVAILABLE = "JIRA_UNAVAILABLE"
+    JIRA_REJECTED = "JIRA_REJECTED"
+    NOT_LINKED = "NOT_LINKED"
+    NOT_MAPPED = "NOT_MAPPED"
+
+
+class ServiceError(Exception):
+    """An expected failure raised by services/ and mapped to a payload `UserError`."""
+
+    def __init__(self, code: ErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class TopLevelError(GraphQLError):
+    """Authentication/authorization failures: top-level errors with extensions.code."""
+
+    code = "FORBIDDEN"
+    default_message = "Forbidden."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.default_message, extensions={"code": self.code})
+
+
+class Unauthenticated(TopLevelError):
+    code = "UNAUTHENTICATED"
+    default_message = "Authentication required: send a valid bearer token."
+
+
+class Forbidden(TopLevelError):
+    code = "FORBIDDEN"
+    default_message = "You are not allowed to do this."
+
+
+class PremiumRequired(TopLevelError):
+    code = "PREMIUM_REQUIRED"
+    default_message = "This feature requires the PREMIUM plan."

@@ -1,0 +1,125 @@
+"""Configuration as data: every knob of API.md, read from the environment."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-only-agilekit-jwt-secret-change-me"
+DEV_JIRA_CLIENT_ID = "agilekit-dev-client"
+DEV_JIRA_CLIENT_SECRET = "dev-only-agilekit-jira-client-secret"
+DEV_TOKEN_KEYS = "dev:" + "00112233445566778899aabbccddeeff" * 2
+DEFAULT_DATABASE_URL = "sqlite://agilekit.sqlite3"
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+ATLASSIAN_AUTH_URL = "https://auth.atlassian.com"
+ATLASSIAN_API_URL = "https://api.atlassian.com"
+
+# Secret settings and the development default each must not keep in production.
+_DEV_SECRETS = {
+    "AUTH_JWT_SECRET": ("auth_jwt_secret", DEV_JWT_SECRET),
+    "JIRA_CLIENT_ID": ("jira_client_id", DEV_JIRA_CLIENT_ID),
+    "JIRA_CLIENT_SECRET": ("jira_client_secret", DEV_JIRA_CLIENT_SECRET),
+    "TOKEN_ENCRYPTION_KEYS": ("token_encryption_keys", DEV_TOKEN_KEYS),
+}
+
+
+class InsecureSettingsError(RuntimeError):
+    """Production was asked to start with development secrets."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    agilekit_env: Literal["development", "production"] = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    redis_prefix: str = "agilekit"
+    public_url: str = DEFAULT_PUBLIC_URL
+    app_url: str | None = None
+    auth_jwt_secret: str = DEV_JWT_SECRET
+    jira_client_id: str = DEV_JIRA_CLIENT_ID
+    jira_client_secret: str = DEV_JIRA_CLIENT_SECRET
+    token_encryption_keys: str = DEV_TOKEN_KEYS
+    atlassian_auth_url: str | None = None
+    atlassian_api_url: str | None = None
+
+    cors_origins: list[str] = Field(default_factory=list)
+    ws_allowed_origins: list[str] = Field(default_factory=list)
+    max_body_bytes: int = 1_000_000
+    log_level: str = "INFO"
+    log_json: bool = True
+    seed_demo_data: bool = True
+    graphql_max_depth: int = 12
+    graphql_max_tokens: int = 3000
+    graphql_max_aliases: int = 30
+
+    @field_validator("public_url", "app_url", "atlassian_auth_url", "atlassian_api_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @field_validator("cors_origins", "ws_allowed_origins", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str) and not value.lstrip().startswith("["):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @property
+    def is_development(self) -> bool:
+        return self.agilekit_env == "development"
+
+    @property
+    def frontend_url(self) -> str:
+        return self.app_url or self.public_url
+
+    @property
+    def sandbox_mounted(self) -> bool:
+        """Development with no explicit Atlassian URLs talks to the mounted sandbox."""
+        return self.is_development and not (self.atlassian_auth_url or self.atlassian_api_url)
+
+    @property
+    def auth_base_url(self) -> str:
+        if self.sandbox_mounted:
+            return f"{self.public_url}/sandbox/auth"
+        return self.atlassian_auth_url or ATLASSIAN_AUTH_URL
+
+    @property
+    def api_base_url(self) -> str:
+        if self.sandbox_mounted:
+            return f"{self.public_url}/sandbox/api"
+        return self.atlassian_api_url or ATLASSIAN_API_URL
+
+    @property
+    def uses_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def allowed_ws_origins(self) -> set[str]:
+        return {*self.ws_allowed_origins, *self.cors_origins, self.public_url, self.frontend_url}
+
+    def insecure_production_settings(self) -> list[str]:
+        """Names of secrets that still hold their development default."""
+        return [
+            name
+            for name, (attr, dev_value) in _DEV_SECRETS.items()
+            if not getattr(self, attr) or getattr(self, attr) == dev_value
+        ]
+
+    def check_production(self) -> None:
+        if self.is_development:
+            return
+        insecure = self.insecure_production_settings()
+        if insecure:
+            raise InsecureSettingsError(
+                "AGILEKIT_ENV=production refuses development defaults for: "
+                + ", ".join(insecure)
+                + ". Set each to a real secret."
+            )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,34 @@
+"""Authentication and plan checks that resolvers call first; failures are top-level errors."""
+
+from __future__ import annotations
+
+from strawberry.types import Info
+
+from core.errors import PremiumRequired, Unauthenticated
+from models.users import Plan, User
+from schema.context import Context
+from services.users import upsert_user
+
+
+async def current_user(info: Info[Context, None]) -> User | None:
+    """The signed-in user (upserted from the token once per request), or None if anonymous."""
+    context = info.context
+    if context.auth_error:
+        raise Unauthenticated(context.auth_error)
+    if context.user is None and context.principal is not None:
+        context.user = await upsert_user(context.principal)
+    return context.user
+
+
+async def require_user(info: Info[Context, None]) -> User:
+    user = await current_user(info)
+    if user is None:
+        raise Unauthenticated()
+    return user
+
+
+async def require_premium(info: Info[Context, None]) -> User:
+    user = await require_user(info)
+    if user.plan != Plan.PREMIUM:
+        raise PremiumRequired()
+    return user

@@ -1,0 +1,52 @@
+"""viewer and devSignIn."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from core.auth import Principal, issue_token
+from core.errors import ErrorCode, ServiceError
+from models.users import Plan as PlanEnum
+from resolvers.permissions import current_user
+from schema.context import Context
+from schema.types.common import UserError
+from schema.types.users import DevSignInPayload, Plan, User
+from services.users import dev_subject, upsert_user
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="The signed-in user, or null when anonymous.")
+    async def viewer(self, info: Info[Context, None]) -> User | None:
+        user = await current_user(info)
+        return User.from_model(user) if user else None
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Development only: a bearer token for this email.")
+    async def dev_sign_in(
+        self,
+        info: Info[Context, None],
+        email: str,
+        name: str | None = None,
+        plan: Plan | None = None,
+    ) -> DevSignInPayload:
+        settings = info.context.runtime.settings
+        if not settings.is_development:
+            error = ServiceError(ErrorCode.NOT_DEVELOPMENT, "devSignIn exists only in development.")
+            return DevSignInPayload(errors=[UserError.from_service_error(error)])
+        email = email.strip().lower()
+        if "@" not in email or len(email) > 320:
+            error = ServiceError(ErrorCode.VALIDATION, "Enter a valid email address.", "email")
+            return DevSignInPayload(errors=[UserError.from_service_error(error)])
+        principal = Principal(subject=dev_subject(email), email=email, name=name)
+        user = await upsert_user(principal)
+        if plan is not None and user.plan != plan:
+            user.plan = PlanEnum(plan)
+            await user.save(update_fields=["plan", "updated_at"])
+        token = issue_token(
+            settings.auth_jwt_secret, subject=principal.subject, email=email, name=name
+        )
+        return DevSignInPayload(token=token, user=User.from_model(user))

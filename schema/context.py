@@ -1,0 +1,36 @@
+"""Per-request (and per-websocket) GraphQL context."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+
+from core.auth import Principal
+from core.runtime import Runtime
+from models.users import User
+from schema.loaders import Loaders
+
+
+@dataclass
+class Context:
+    runtime: Runtime
+    request: Request | WebSocket
+    request_id: str
+    principal: Principal | None = None
+    auth_error: str | None = None
+    user: User | None = None
+    connection_params: dict[str, Any] | None = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @cached_property
+    def loaders(self) -> Loaders:
+        return Loaders()
+
+    def fresh_loaders(self) -> Loaders:
+        """New loaders (subscriptions call this per event so each event reads fresh rows)."""
+        self.__dict__["loaders"] = Loaders()
+        return self.loaders

@@ -1,0 +1,33 @@
+"""Users: upsert from token claims, plan changes."""
+
+from __future__ import annotations
+
+from core.auth import Principal
+from core.errors import ErrorCode, ServiceError
+from models.users import Plan, User
+
+
+async def upsert_user(principal: Principal) -> User:
+    """The user behind a verified token, created on first sight, kept in step with its claims."""
+    user = await User.get_or_none(subject=principal.subject)
+    if user is None:
+        user, _ = await User.get_or_create(
+            subject=principal.subject,
+            defaults={"email": principal.email, "name": principal.name},
+        )
+    if user.email != principal.email or user.name != principal.name:
+        user.email, user.name = principal.email, principal.name
+        await user.save(update_fields=["email", "name", "updated_at"])
+    return user
+
+
+async def set_plan(email: str, plan: Plan) -> int:
+    """Set the plan of every user with this email; the number of users changed."""
+    updated = await User.filter(email__iexact=email).update(plan=plan)
+    if not updated:
+        raise ServiceError(ErrorCode.NOT_FOUND, f"No user with email {email!r}.", "email")
+    return updated
+
+
+def dev_subject(email: str) -> str:
+    return f"dev|{email.strip().lower()}"
