@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -12,14 +13,18 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from core.bus import make_bus
 from core.db import close_db, init_db
+from core.jobs import open_job_queue
 from core.logging import configure_logging
-from core.runtime import Runtime
+from core.runtime import Runtime, make_jira_http, make_redis
 from core.settings import Settings, get_settings
+from jobs.registry import CRON_JOBS, FUNCTIONS
 from schema import build_schema
 from web.graphiql import ASSETS_DIR
 from web.graphql_view import GraphQLView
 from web.health import healthz, readyz
+from web.jira_callback import jira_callback
 from web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 
 log = logging.getLogger("agilekit.app")
@@ -38,6 +43,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             async with contextlib.AsyncExitStack() as stack:
                 await start_runtime(runtime, stack)
+                tune_gc()
                 log.info("AgileKit API ready at %s/graphql", settings.public_url)
                 yield
         finally:
@@ -46,6 +52,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/integrations/jira/callback", jira_callback, methods=["GET"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Mount(
@@ -72,5 +79,25 @@ def create_app(settings: Settings | None = None) -> Starlette:
     return app
 
 
+def tune_gc() -> None:
+    """Start-up objects live for good: freeze them out of every GC pass. Fewer, larger young
+    collections keep full passes over hundreds of live subscriptions rare (each one stalls
+    every websocket of the process; see bench/fanout.py)."""
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+
+
 async def start_runtime(runtime: Runtime, stack: contextlib.AsyncExitStack) -> None:
     """Start the process-wide collaborators (bus, jobs, clients) and register their cleanup."""
+    runtime.redis = make_redis(runtime.settings)
+    if runtime.redis is not None:
+        stack.push_async_callback(runtime.redis.aclose)
+    runtime.jira_http = make_jira_http()
+    stack.push_async_callback(runtime.jira_http.aclose)
+    runtime.bus = make_bus(runtime.settings)
+    await runtime.bus.start()
+    stack.push_async_callback(runtime.bus.close)
+    # Jobs last, so they are closed first (running jobs finish while their clients are open).
+    job_ctx = {"runtime": runtime, "settings": runtime.settings}
+    runtime.jobs = open_job_queue(runtime.settings, FUNCTIONS, CRON_JOBS, job_ctx)
+    stack.push_async_callback(runtime.jobs.close)

@@ -14,6 +14,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     settings.check_production()
+    if settings.is_development:
+        _print_dev_access(settings.auth_jwt_secret, args.host, args.port)
     uvicorn.run(
         "app:create_app",
         factory=True,
@@ -23,6 +25,53 @@ def _serve(args: argparse.Namespace) -> int:
         proxy_headers=True,
         ws="websockets-sansio",
     )
+    return 0
+
+
+def _print_dev_access(secret: str, host: str, port: int) -> None:
+    """GraphiQL's URL and a bearer token for the demo user (upserted on its first request)."""
+    from core.auth import issue_token
+    from services.users import dev_subject
+
+    email = "demo@agilekit.dev"
+    token = issue_token(secret, subject=dev_subject(email), email=email, name="Demo")
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    print(
+        f"\nAgileKit API (development): GraphiQL at http://{shown_host}:{port}/graphql\n"
+        f"Development bearer token for {email} (valid 7 days); in GraphiQL's Headers tab:\n"
+        f'  {{"Authorization": "Bearer {token}"}}\n',
+        flush=True,
+    )
+
+
+def _worker(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    settings.check_production()
+    if not settings.redis_url:
+        print(
+            "agilekit worker needs REDIS_URL (the arq queue lives in Redis). Without it the "
+            "server runs jobs in-process and no worker is needed.",
+            file=sys.stderr,
+        )
+        return 2
+    from arq.worker import run_worker
+
+    from core.logging import configure_logging
+    from jobs.worker import settings_class
+
+    configure_logging(settings.log_level, settings.log_json)
+    asyncio.set_event_loop(asyncio.new_event_loop())  # arq's Worker takes the current loop
+    worker = run_worker(settings_class(settings), burst=args.burst)
+    return 1 if args.burst and worker.jobs_failed else 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from sandbox import create_sandbox_app
+
+    app = create_sandbox_app(root_url=f"http://{args.host}:{args.port}")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
 
@@ -54,6 +103,33 @@ def _set_plan(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _rotate_keys(args: argparse.Namespace) -> int:
+    from core.crypto import KeyConfigError
+    from core.db import close_db, init_db
+    from services.jira_token_store import keyring_for, rotate_keys
+
+    async def run() -> int:
+        settings = get_settings()
+        try:
+            keyring = keyring_for(settings)
+        except KeyConfigError as exc:
+            print(f"agilekit: {exc}", file=sys.stderr)
+            return 2
+        await init_db(settings.database_url)
+        try:
+            report = await rotate_keys(keyring)
+        finally:
+            await close_db()
+        print(
+            f"keys rotate (key {keyring.primary_key_id}): {report.rotated} rotated, "
+            f"{report.already_current} already current, {report.failed} undecryptable, "
+            f"{report.skipped_concurrent} busy (re-run)"
+        )
+        return 1 if report.failed or report.skipped_concurrent else 0
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agilekit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -63,9 +139,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(handler=_serve)
 
+    worker = commands.add_parser("worker", help="run the arq worker (needs REDIS_URL)")
+    worker.add_argument("--burst", action="store_true", help="run the queued jobs, then exit")
+    worker.set_defaults(handler=_worker)
+
     commands.add_parser("migrate", help="apply migrations / create the SQLite schema").set_defaults(
         handler=_migrate
     )
+
+    sandbox = commands.add_parser("sandbox", help="run the Jira Cloud sandbox alone")
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--port", type=int, default=9000)
+    sandbox.set_defaults(handler=_sandbox)
 
     users = commands.add_parser("users", help="manage users").add_subparsers(
         dest="users_command", required=True
@@ -74,6 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
     set_plan.add_argument("email")
     set_plan.add_argument("plan", choices=["premium", "free", "PREMIUM", "FREE"])
     set_plan.set_defaults(handler=_set_plan)
+
+    keys = commands.add_parser("keys", help="token encryption keys").add_subparsers(
+        dest="keys_command", required=True
+    )
+    keys.add_parser(
+        "rotate", help="re-encrypt stored tokens under the first TOKEN_ENCRYPTION_KEYS key"
+    ).set_defaults(handler=_rotate_keys)
     return parser
 
 

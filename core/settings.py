@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_JWT_SECRET = "dev-only-agilekit-jwt-secret-change-me"
 DEV_JIRA_CLIENT_ID = "agilekit-dev-client"
@@ -46,8 +47,9 @@ class Settings(BaseSettings):
     atlassian_auth_url: str | None = None
     atlassian_api_url: str | None = None
 
-    cors_origins: list[str] = Field(default_factory=list)
-    ws_allowed_origins: list[str] = Field(default_factory=list)
+    # NoDecode: the env value is a comma list (or JSON list), split by _split_commas below.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    ws_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     max_body_bytes: int = 1_000_000
     log_level: str = "INFO"
     log_json: bool = True
@@ -64,8 +66,10 @@ class Settings(BaseSettings):
     @field_validator("cors_origins", "ws_allowed_origins", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
-        if isinstance(value, str) and not value.lstrip().startswith("["):
-            return [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, str) and value.lstrip().startswith("["):
+            return json.loads(value)
+        if isinstance(value, str):
+            return [part.strip().rstrip("/") for part in value.split(",") if part.strip()]
         return value
 
     @property

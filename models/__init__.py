@@ -2,5 +2,6 @@
 
 MODEL_MODULES: list[str] = [
     "models.users",
+    "models.rooms",
     "models.integrations",
 ]

@@ -1,6 +1,12 @@
-"""Jira integration tables. OAuthState lands with the platform (the purge job uses it)."""
+"""Jira integration tables: OAuth states, connections and their sites, room mappings, links.
+
+Tokens are stored only as core.crypto envelopes bound to (table, row id, field); a new
+connection row is inserted first and its tokens written once it has an id (same transaction).
+"""
 
 from __future__ import annotations
+
+from enum import StrEnum
 
 from tortoise import fields
 from tortoise.models import Model
@@ -20,3 +26,130 @@ class OAuthState(Model):
 
     class Meta:
         table = "oauth_states"
+
+
+class JiraConnectionStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    NEEDS_REAUTH = "NEEDS_REAUTH"
+
+
+class JiraConnection(Model):
+    """One Atlassian grant per user: rotating tokens, encrypted, updated by compare-and-swap."""
+
+    TABLE = "jira_connections"
+
+    id = fields.BigIntField(primary_key=True)
+    user = fields.ForeignKeyField(
+        "models.User", related_name="jira_connections", on_delete="CASCADE"
+    )
+    provider = fields.CharField(max_length=16, default="jira")
+    status = fields.CharEnumField(
+        JiraConnectionStatus, max_length=16, default=JiraConnectionStatus.ACTIVE
+    )
+    # Envelopes (core.crypto): each carries its own key id, nonce and tag.
+    access_token_enc = fields.TextField(null=True)
+    refresh_token_enc = fields.TextField(null=True)
+    access_expires_at = fields.DatetimeField(db_index=True)
+    refresh_issued_at = fields.DatetimeField(description="90-day idle clock starts here")
+    refresh_family_started_at = fields.DatetimeField(description="365-day absolute clock")
+    account_id = fields.CharField(max_length=128, null=True)
+    account_email = fields.CharField(max_length=320, null=True)
+    scopes = fields.JSONField(default=list)
+    connected_at = fields.DatetimeField()
+    last_refreshed_at = fields.DatetimeField()
+    last_used_at = fields.DatetimeField(null=True)
+    version = fields.IntField(default=0, description="compare-and-swap counter")
+    needs_reauth_reason = fields.CharField(max_length=255, null=True)
+
+    sites: fields.ReverseRelation[JiraSite]
+
+    class Meta:
+        table = "jira_connections"
+        unique_together = (("user", "provider"),)
+        indexes = (("provider", "status"),)
+
+
+class JiraSite(Model):
+    """A site (cloudId) the grant reaches; exactly one per connection is `selected`."""
+
+    id = fields.BigIntField(primary_key=True)
+    connection: fields.ForeignKeyRelation[JiraConnection] = fields.ForeignKeyField(
+        "models.JiraConnection", related_name="sites", on_delete="CASCADE"
+    )
+    cloud_id = fields.CharField(max_length=64)
+    url = fields.CharField(max_length=2048)
+    name = fields.CharField(max_length=255)
+    scopes = fields.JSONField(default=list)
+    avatar_url = fields.CharField(max_length=2048, null=True)
+    selected = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "jira_sites"
+        unique_together = (("connection", "cloud_id"),)
+
+
+class WebhookStatus(StrEnum):
+    NONE = "NONE"
+    ACTIVE = "ACTIVE"
+    FAILED = "FAILED"
+    EXPIRED = "EXPIRED"
+
+
+class RoomJiraMapping(Model):
+    """Which Jira project/board/sprint a room imports from (filled by the sync issue)."""
+
+    id = fields.BigIntField(primary_key=True)
+    room = fields.OneToOneField("models.Room", related_name="jira_mapping", on_delete="CASCADE")
+    connection = fields.ForeignKeyField(
+        "models.JiraConnection", related_name="mappings", null=True, on_delete="SET NULL"
+    )
+    cloud_id = fields.CharField(max_length=64)
+    project_key = fields.CharField(max_length=64)
+    board_id = fields.IntField(null=True)
+    sprint_id = fields.IntField(null=True)
+    story_points_field_id = fields.CharField(max_length=128, null=True)
+    auto_import = fields.BooleanField(default=False)
+    auto_push_estimates = fields.BooleanField(default=False)
+    comment_on_push = fields.BooleanField(default=False)
+    webhook_status = fields.CharEnumField(WebhookStatus, max_length=16, default=WebhookStatus.NONE)
+    webhook_ids = fields.JSONField(default=list)
+    webhook_expires_at = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "room_jira_mappings"
+        indexes = (("connection_id",),)
+
+
+class EstimatePushStatus(StrEnum):
+    NOT_PUSHED = "NOT_PUSHED"
+    PENDING = "PENDING"
+    PUSHED = "PUSHED"
+    FAILED = "FAILED"
+
+
+class JiraIssueLink(Model):
+    """A room issue imported from Jira. Keyed by Jira's issue id: keys change on moves."""
+
+    id = fields.BigIntField(primary_key=True)
+    issue = fields.OneToOneField("models.Issue", related_name="jira_link", on_delete="CASCADE")
+    connection = fields.ForeignKeyField(
+        "models.JiraConnection", related_name="issue_links", null=True, on_delete="SET NULL"
+    )
+    cloud_id = fields.CharField(max_length=64)
+    jira_issue_id = fields.CharField(max_length=32)
+    key = fields.CharField(max_length=64)
+    url = fields.CharField(max_length=2048)
+    last_synced_at = fields.DatetimeField()
+    push_status = fields.CharEnumField(
+        EstimatePushStatus, max_length=16, default=EstimatePushStatus.NOT_PUSHED
+    )
+    pushed_estimate = fields.CharField(max_length=64, null=True)
+    push_error = fields.CharField(max_length=1024, null=True)
+    deleted_in_jira = fields.BooleanField(default=False)
+    jira_updated_at = fields.DatetimeField(null=True, description="webhook/import watermark")
+
+    class Meta:
+        table = "jira_issue_links"
+        indexes = (("cloud_id", "jira_issue_id"),)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from strawberry.types import Info
 
 from core.errors import PremiumRequired, Unauthenticated
 from models.users import Plan, User
-from schema.context import Context
 from services.users import upsert_user
+
+if TYPE_CHECKING:  # importing schema.context here would import every resolver (a cycle)
+    from schema.context import Context
 
 
 async def current_user(info: Info[Context, None]) -> User | None:

@@ -5,32 +5,50 @@ from __future__ import annotations
 from functools import lru_cache
 
 import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
 from strawberry.tools import merge_types
 
 from core.settings import Settings
-from resolvers import users
+from resolvers import jira_browse, jira_connection, rooms, users
+from schema.execution import FastExecutionContext
 from schema.extensions import MaskUnexpectedErrors
 
 # One entry per domain module; each defines Query / Mutation (/ Subscription) fragments.
-QUERIES: tuple[type, ...] = (users.Query,)
-MUTATIONS: tuple[type, ...] = (users.Mutation,)
-SUBSCRIPTIONS: tuple[type, ...] = ()
+QUERIES: tuple[type, ...] = (users.Query, jira_connection.Query, jira_browse.Query, rooms.Query)
+MUTATIONS: tuple[type, ...] = (users.Mutation, jira_connection.Mutation, rooms.Mutation)
+SUBSCRIPTIONS: tuple[type, ...] = (rooms.Subscription,)
 EXTRA_TYPES: tuple[type, ...] = ()
 
 
 def build_schema(settings: Settings | None = None) -> strawberry.Schema:
     settings = settings or Settings()
     subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
+    # Limit rules built once: the validation cache keys on the rule classes, and each limiter
+    # instance makes new ones. Cached parses also share one AST between, e.g., the hundreds of
+    # identical roomEvents subscriptions of a process (less memory, shorter GC pauses).
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+    ]
     return strawberry.Schema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
         subscription=subscription,
         types=EXTRA_TYPES,
+        execution_context_class=FastExecutionContext,
         extensions=[
-            QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-            MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-            MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+            # Factories, not instances: Strawberry builds fresh extensions per request.
+            lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+            lambda: AddValidationRules(limit_rules),
+            lambda: ParserCache(maxsize=512),
+            lambda: ValidationCache(maxsize=512),
             MaskUnexpectedErrors,
         ],
     )

@@ -30,7 +30,9 @@ class Context:
     def loaders(self) -> Loaders:
         return Loaders()
 
-    def fresh_loaders(self) -> Loaders:
-        """New loaders (subscriptions call this per event so each event reads fresh rows)."""
-        self.__dict__["loaders"] = Loaders()
+    def fresh_loaders(self, loaders: Loaders | None = None) -> Loaders:
+        """New loaders (subscriptions call this per event so each event reads fresh rows).
+
+        Pass `loaders` to share one fresh set between the subscribers of the same event."""
+        self.__dict__["loaders"] = loaders or Loaders()
         return self.loaders

@@ -7,6 +7,7 @@ from functools import cached_property
 from strawberry.dataloader import DataLoader
 
 from models.users import User
+from services import rooms_queries
 
 
 async def _load_users(ids: list[int]) -> list[User | None]:
@@ -18,3 +19,24 @@ class Loaders:
     @cached_property
     def user(self) -> DataLoader[int, User | None]:
         return DataLoader(load_fn=_load_users)
+
+    # rooms: dict rows from services/rooms_queries.py
+    @cached_property
+    def issue(self) -> DataLoader[int, rooms_queries.Row | None]:
+        return DataLoader(load_fn=rooms_queries.issues_by_id)
+
+    @cached_property
+    def room_issues(self) -> DataLoader[object, list[rooms_queries.Row]]:
+        return DataLoader(load_fn=rooms_queries.issues_by_room)
+
+    @cached_property
+    def issue_votes(self) -> DataLoader[int, list[rooms_queries.Row]]:
+        return DataLoader(load_fn=rooms_queries.votes_by_issue)
+
+    @cached_property
+    def room_member_ids(self) -> DataLoader[object, list[int]]:
+        return DataLoader(load_fn=rooms_queries.member_ids_by_room)
+
+    @cached_property
+    def issue_jira_link(self) -> DataLoader[int, rooms_queries.Row | None]:
+        return DataLoader(load_fn=rooms_queries.jira_links_by_issue)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from starlette.requests import Request
@@ -10,13 +11,23 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.websocket_origin import normalize_origin
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from core.auth import InvalidToken, decode_token, parse_authorization
 from core.logging import request_id_var
 from core.runtime import Runtime
+from core.settings import Settings
 from schema.context import Context
 from web.graphiql import graphiql_html
+
+log = logging.getLogger("agilekit.web")
+
+
+def ws_origins(settings: Settings) -> set[str]:
+    """Browser origins allowed to open the websocket: scheme://host[:port] of each URL."""
+    origins = (normalize_origin(url) for url in settings.allowed_ws_origins())
+    return {origin for origin in origins if origin}
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -26,11 +37,15 @@ class GraphQLView(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             keep_alive=True,
             keep_alive_interval=15,
+            # Strawberry refuses cross-origin handshakes unless listed here (CSWSH protection).
+            allowed_origins=sorted(ws_origins(runtime.settings)),
         )
         self.runtime = runtime
+        self.ws_origins = ws_origins(runtime.settings)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and not self._origin_allowed(scope):
+            log.warning("websocket refused: origin not allowed")
             await WebSocket(scope, receive, send).close(code=4403, reason="Origin not allowed")
             return
         await super().__call__(scope, receive, send)
@@ -39,7 +54,7 @@ class GraphQLView(GraphQL[Context, None]):
         origin = dict(scope["headers"]).get(b"origin")
         if origin is None:  # not a browser: nothing for CSWSH to exploit
             return True
-        return origin.decode("latin-1").rstrip("/") in self.runtime.settings.allowed_ws_origins()
+        return normalize_origin(origin.decode("latin-1")) in self.ws_origins
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         context = Context(runtime=self.runtime, request=request, request_id=request_id_var.get())

@@ -21,7 +21,7 @@ async def readyz(request: Request) -> JSONResponse:
         checks["database"] = "ok"
     except Exception as exc:  # readiness reports any failure as not ready
         checks["database"] = f"unavailable: {type(exc).__name__}"
-    redis: Any = request.app.state.runtime.extras.get("redis")
+    redis: Any = request.app.state.runtime.redis
     if redis is not None:
         try:
             await asyncio.wait_for(redis.ping(), 2)

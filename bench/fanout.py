@@ -1,0 +1,265 @@
+"""Fan-out: 500 websocket subscribers on process B, mutations on process A (Redis between).
+
+Latency = from sending the mutation to A until each subscriber on B has the event (so it
+includes the mutation's own commit). Baseline, same run and same client: raw Redis pub/sub,
+one publisher and 500 subscriber connections. Target: p99 < 100 ms.
+
+    .venv/bin/python bench/fanout.py [--subscribers 500] [--events 50] [--burst 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import sys
+import time
+import uuid
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+import redis.asyncio as aioredis
+from websockets.asyncio.client import ClientConnection, connect
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.support import (
+    REDIS_URL,
+    KeepAliveClient,
+    Uvicorn,
+    app_env,
+    percentile,
+    scratch_database,
+    summary,
+)
+from core.auth import issue_token
+from core.settings import DEV_JWT_SECRET
+from models.rooms import Issue, IssueStatus, RoomMember
+from models.users import User
+from services.rooms import create_room
+
+USERS = 10
+SUBSCRIPTION = """subscription($r: ID!) { roomEvents(roomId: $r) { __typename
+  ... on VotingUpdated { at issue { id status votes { hasVoted value } } } } }"""
+CAST = "mutation($i: ID!, $v: String!) { castVote(issueId: $i, value: $v) { errors { code } } }"
+
+
+class Arrivals:
+    """Arrival times per event index; each subscriber's k-th event answers the k-th mutation."""
+
+    def __init__(self) -> None:
+        self.times: dict[int, list[float]] = defaultdict(list)
+        self.delivery: dict[int, list[float]] = defaultdict(list)  # ms from publish (`at`)
+        self.counts: dict[int, int] = defaultdict(int)
+        self.changed = asyncio.Event()
+
+    def record(self, subscriber: int, published_at: float | None = None) -> None:
+        index = self.counts[subscriber]
+        self.counts[subscriber] = index + 1
+        self.times[index].append(time.perf_counter())
+        if published_at is not None:
+            self.delivery[index].append((time.time() - published_at) * 1000)
+        self.changed.set()
+
+    def reset(self) -> None:
+        self.times.clear()
+        self.delivery.clear()
+        self.counts.clear()
+
+    async def wait(self, index: int, expected: int, within: float = 10) -> list[float]:
+        deadline = time.perf_counter() + within
+        while len(self.times[index]) < expected:
+            self.changed.clear()
+            remaining = deadline - time.perf_counter()
+            if remaining <= 0:
+                raise TimeoutError(f"event {index}: {len(self.times[index])}/{expected} arrived")
+            try:
+                await asyncio.wait_for(self.changed.wait(), remaining)
+            except TimeoutError:
+                pass
+        return self.times[index]
+
+
+async def seed() -> tuple[str, str, list[str]]:
+    users = [
+        await User.create(subject=f"fan|{n}", email=f"fan{n}@example.com", name=f"Fan {n}")
+        for n in range(USERS)
+    ]
+    room = await create_room(users[0], "Fan-out", None)
+    await RoomMember.bulk_create([RoomMember(room_id=room.id, user_id=u.id) for u in users[1:]])
+    issue = await Issue.create(room_id=room.id, position=1, title="Hot", status=IssueStatus.VOTING)
+    tokens = [
+        issue_token(DEV_JWT_SECRET, subject=u.subject, email=u.email, name=u.name) for u in users
+    ]
+    return str(room.id), str(issue.id), tokens
+
+
+async def subscriber(
+    number: int, ws_url: str, token: str, room_id: str, arrivals: Arrivals, ready: asyncio.Event
+) -> None:
+    ws: ClientConnection = await connect(
+        ws_url,
+        subprotocols=["graphql-transport-ws"],
+        max_queue=None,  # type: ignore[list-item]
+    )
+    await ws.send(
+        json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}})
+    )
+    assert json.loads(await ws.recv())["type"] == "connection_ack"
+    await ws.send(
+        json.dumps(
+            {
+                "id": "1",
+                "type": "subscribe",
+                "payload": {"query": SUBSCRIPTION, "variables": {"r": room_id}},
+            }
+        )
+    )
+    ready.set()
+    try:
+        async for raw in ws:
+            message = json.loads(raw)
+            if message["type"] == "next":
+                assert not message["payload"].get("errors"), message
+                at = message["payload"]["data"]["roomEvents"]["at"]
+                arrivals.record(number, datetime.fromisoformat(at).timestamp())
+            elif message["type"] == "ping":
+                await ws.send('{"type":"pong"}')
+            elif message["type"] in ("error", "complete"):
+                raise RuntimeError(f"subscriber {number}: {message}")
+    finally:
+        await ws.close()
+
+
+async def measure_app(
+    count: int, events: int, burst: int
+) -> tuple[list[float], list[float], float]:
+    async with scratch_database() as database_url:
+        room_id, issue_id, tokens = await seed()
+        env = app_env(database_url, REDIS_URL=REDIS_URL)
+        server_a, server_b = (
+            Uvicorn("app:create_app", env).start(),
+            Uvicorn("app:create_app", env, profile_to=os.environ.get("PROFILE_B")).start(),
+        )
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            arrivals = Arrivals()
+            for n in range(count):
+                ready = asyncio.Event()
+                tasks.append(
+                    asyncio.create_task(
+                        subscriber(n, server_b.ws_url, tokens[n % USERS], room_id, arrivals, ready)
+                    )
+                )
+                await ready.wait()
+            http = await KeepAliveClient(server_a.port).open()
+            votes = [
+                KeepAliveClient.encode(
+                    "POST",
+                    "/graphql",
+                    {"query": CAST, "variables": {"i": issue_id, "v": v}},
+                    {"authorization": f"Bearer {tokens[0]}"},
+                )
+                for v in ("1", "2")
+            ]
+            # Until B has registered every subscription, events may miss some: vote until all
+            # subscribers got one, then let the stream settle.
+            for attempt in range(100):
+                await http.request(votes[attempt % 2])
+                await asyncio.sleep(0.2)
+                if len(arrivals.counts) == count:
+                    break
+            await asyncio.sleep(1)
+            arrivals.reset()
+
+            latencies: list[float] = []
+            deliveries: list[float] = []
+            for k in range(events):
+                started = time.perf_counter()
+                await http.request(votes[k % 2])
+                event_latencies = [(t - started) * 1000 for t in await arrivals.wait(k, count)]
+                if os.environ.get("BENCH_VERBOSE"):
+                    first, last = min(event_latencies), max(event_latencies)
+                    print(f"event {k}: first {first:.1f} ms, last {last:.1f} ms")
+                latencies += event_latencies
+                deliveries += arrivals.delivery[k]
+                await asyncio.sleep(0.02)
+            arrivals.reset()
+
+            started = time.perf_counter()
+            for k in range(burst):
+                await http.request(votes[k % 2])
+            last = 0.0
+            for k in range(burst):
+                last = max(last, *await arrivals.wait(k, count, within=60))
+            rate = count * burst / (last - started)
+            await http.close()
+            return latencies, deliveries, rate
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            server_a.stop()
+            server_b.stop()
+
+
+async def measure_redis(count: int, events: int) -> list[float]:
+    channel = f"agilekit_bench_raw_{uuid.uuid4().hex[:8]}"
+    arrivals = Arrivals()
+    clients = [aioredis.from_url(REDIS_URL) for _ in range(count)]
+    pubsubs = [client.pubsub() for client in clients]
+    for pubsub in pubsubs:
+        await pubsub.subscribe(channel)
+        await pubsub.get_message(timeout=1)  # the subscribe confirmation
+
+    async def listen(number: int, pubsub: aioredis.client.PubSub) -> None:
+        async for message in pubsub.listen():
+            if message["type"] == "message":
+                json.loads(message["data"])
+                arrivals.record(number)
+
+    tasks = [asyncio.create_task(listen(n, p)) for n, p in enumerate(pubsubs)]
+    publisher = aioredis.from_url(REDIS_URL)
+    latencies: list[float] = []
+    try:
+        for k in range(events):
+            started = time.perf_counter()
+            await publisher.publish(channel, json.dumps({"kind": "VOTING_UPDATED", "n": k}))
+            latencies += [(t - started) * 1000 for t in await arrivals.wait(k, count)]
+            await asyncio.sleep(0.02)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for pubsub, client in zip(pubsubs, clients, strict=True):
+            await pubsub.aclose()
+            await client.aclose()
+        await publisher.aclose()
+    return latencies
+
+
+async def main(count: int, events: int, burst: int) -> None:
+    gc.disable()  # the load generator's own GC pauses would be billed to the server
+    baseline = await measure_redis(count, events)
+    latencies, deliveries, rate = await measure_app(count, events, burst)
+    print(f"fan-out: {count} websocket subscribers on B, castVote on A, {events} events")
+    print(f"  baseline raw Redis pub/sub, publish -> received : {summary(baseline)}")
+    print(f"  roomEvents, publish (`at`) -> received          : {summary(deliveries)}")
+    print(f"  roomEvents, mutation sent -> received           : {summary(latencies)}")
+    p99, base_p99 = percentile(deliveries, 99), percentile(baseline, 99)
+    print(f"  delivery p99 / baseline p99 : {p99 / base_p99:6.1f}x")
+    print(f"  burst of {burst} mutations: {rate:8.0f} deliveries/s ({rate / count:.1f} events/s)")
+    verdict = "meets" if p99 < 100 else "MISSES"
+    print(f"  delivery p99 {p99:.1f} ms {verdict} the < 100 ms target")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subscribers", type=int, default=500)
+    parser.add_argument("--events", type=int, default=50)
+    parser.add_argument("--burst", type=int, default=100)
+    args = parser.parse_args()
+    asyncio.run(main(args.subscribers, args.events, args.burst))

@@ -1,0 +1,202 @@
+"""Listing 1,000 sprint issues through `jiraIssues` in pages of 100 (real server + sandbox).
+
+Counts the requests the sandbox received per listing (from its request log; the minimum is
+10) and times whole listings: median and p99 over repeated runs. Baseline, same run and same
+sandbox: a JiraClient in this process paging the same sprint directly (no GraphQL, no
+database, no token lookup). Runs alternate so drift affects both sides alike.
+
+    .venv/bin/python -m bench.jira_list_issues [--issues 1000] [--page 100] [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from bench.support import Uvicorn, app_env, percentile, scratch_database
+from core.runtime import make_jira_http
+from jira_cloud.client import JiraClient
+from tests.jira_support import SandboxProcess, consent, new_account
+from tests.support import GraphQLClient, free_port
+
+ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
+CLIENT = {
+    "client_id": "agilekit-dev-client",
+    "client_secret": "dev-only-agilekit-jira-client-secret",
+}
+STORY_POINTS = ("customfield_10016", "customfield_10026")  # what the server detects on Acme
+ISSUES = """query($source:JiraIssueSourceInput!,$first:Int,$after:String){
+  jiraIssues(source:$source, first:$first, after:$after) {
+    edges { node { key id summary status issueType storyPoints url } }
+    pageInfo { hasNextPage endCursor } } }"""
+
+
+@dataclass
+class StaticTokens:
+    token: str
+
+    async def access_token(self) -> str:
+        return self.token
+
+    async def refresh_after_unauthorized(self, rejected_token: str) -> str:
+        raise RuntimeError("the benchmark token should not expire")
+
+
+async def jira_requests_since(sandbox: SandboxProcess, seq: int) -> int:
+    log = await sandbox.admin("GET", "/requests", params={"since": seq, "path": "/ex/jira/"})
+    return len(log["requests"])
+
+
+async def last_seq(sandbox: SandboxProcess) -> int:
+    return int((await sandbox.admin("GET", "/requests", params={"path": "-"}))["lastSeq"])
+
+
+async def connect_server_user(gql: GraphQLClient, server_url: str, sandbox: SandboxProcess) -> str:
+    token = await gql.sign_in(f"bench-{time.time()}@example.com", "PREMIUM")
+    start = await gql.data("mutation { startJiraConnect { authorizeUrl } }", token=token)
+    answer = await consent(
+        start["startJiraConnect"]["authorizeUrl"], await new_account(sandbox, [ACME])
+    )
+    async with httpx.AsyncClient(timeout=30) as http:
+        callback = await http.get(f"{server_url}/integrations/jira/callback", params=answer)
+    assert callback.status_code == 303, callback.text
+    return token
+
+
+async def direct_token(sandbox: SandboxProcess, http: httpx.AsyncClient) -> str:
+    redirect = "http://127.0.0.1:9/integrations/jira/callback"
+    query = {"audience": "api.atlassian.com", "client_id": CLIENT["client_id"],
+             "scope": "read:jira-work read:sprint:jira-software read:issue-details:jira "
+                      "read:jql:jira offline_access",
+             "redirect_uri": redirect, "state": "bench", "response_type": "code"}  # fmt: skip
+    answer = await consent(
+        f"{sandbox.url}/auth/authorize?{urlencode(query)}", await new_account(sandbox, [ACME])
+    )
+    body = {"grant_type": "authorization_code", "code": answer["code"], "redirect_uri": redirect}
+    response = await http.post(f"{sandbox.url}/auth/oauth/token", json={**body, **CLIENT})
+    response.raise_for_status()
+    return str(response.json()["access_token"])
+
+
+async def list_via_graphql(gql: GraphQLClient, token: str, sprint_id: int, page: int) -> list[str]:
+    keys: list[str] = []
+    after = None
+    while True:
+        variables = {"source": {"sprintId": sprint_id}, "first": page, "after": after}
+        data = (await gql.data(ISSUES, variables, token=token))["jiraIssues"]
+        keys += [edge["node"]["key"] for edge in data["edges"]]
+        if not data["pageInfo"]["hasNextPage"]:
+            return keys
+        after = data["pageInfo"]["endCursor"]
+
+
+async def list_direct(client: JiraClient, sprint_id: int, page: int) -> list[str]:
+    keys: list[str] = []
+    start_at: int | None = 0
+    while start_at is not None:
+        result = await client.sprint_issues(
+            sprint_id, start_at, page, story_points_fields=STORY_POINTS
+        )
+        keys += [issue.key for issue in result.items]
+        start_at = result.next_start_at
+    return keys
+
+
+async def timed(sandbox: SandboxProcess, listing: Any, expected: set[str]) -> tuple[float, int]:
+    seq = await last_seq(sandbox)
+    started = time.perf_counter()
+    keys = await listing
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    assert len(keys) == len(expected) and set(keys) == expected, "each issue exactly once"
+    return elapsed_ms, await jira_requests_since(sandbox, seq)
+
+
+def line(name: str, times: list[float], requests: list[int]) -> str:
+    counts = sorted(set(requests))
+    return (
+        f"  {name:<22} median {statistics.median(times):8.1f} ms"
+        f"   p99 {percentile(times, 99):8.1f} ms   sandbox requests per listing {counts}"
+    )
+
+
+async def main(issues: int, page: int, runs: int) -> None:
+    sandbox = SandboxProcess().start()
+    port = free_port()
+    try:
+        async with scratch_database() as database_url:
+            env = app_env(
+                database_url,
+                PUBLIC_URL=f"http://127.0.0.1:{port}",
+                ATLASSIAN_AUTH_URL=f"{sandbox.url}/auth",
+                ATLASSIAN_API_URL=f"{sandbox.url}/api",
+            )
+            server = Uvicorn("app:create_app", env, port=port).start()
+            gql = GraphQLClient(server.url)
+            http = make_jira_http()
+            try:
+                await run(sandbox, server.url, gql, http, issues, page, runs)
+            finally:
+                await gql.aclose()
+                await http.aclose()
+                server.stop()
+    finally:
+        sandbox.stop()
+
+
+async def run(
+    sandbox: SandboxProcess,
+    server_url: str,
+    gql: GraphQLClient,
+    http: httpx.AsyncClient,
+    issues: int,
+    page: int,
+    runs: int,
+) -> None:
+    state = await sandbox.admin("GET", "/state")
+    board = next(b["id"] for s in state["sites"] for b in s["boards"] if b["name"] == "PLAT board")
+    sprint = await sandbox.admin("POST", f"/sites/{ACME}/sprints", json={"boardId": board})
+    body = {"projectKey": "PLAT", "count": issues, "sprintId": sprint["id"], "storyPoints": 3}
+    expected = set((await sandbox.admin("POST", f"/sites/{ACME}/issues/bulk", json=body))["keys"])
+    user_token = await connect_server_user(gql, server_url, sandbox)
+    tokens = StaticTokens(await direct_token(sandbox, http))
+    site_url = "https://acme-demo.atlassian.net"
+    client = JiraClient(http, f"{sandbox.url}/api", ACME, tokens, site_url=site_url)
+
+    cold_ms, cold_requests = await timed(
+        sandbox, list_via_graphql(gql, user_token, sprint["id"], page), expected
+    )
+    await timed(sandbox, list_direct(client, sprint["id"], page), expected)  # warm its pool too
+    results: dict[str, tuple[list[float], list[int]]] = {"graphql": ([], []), "direct": ([], [])}
+    for _ in range(runs):
+        for name, listing in (
+            ("graphql", list_via_graphql(gql, user_token, sprint["id"], page)),
+            ("direct", list_direct(client, sprint["id"], page)),
+        ):
+            elapsed, requests = await timed(sandbox, listing, expected)
+            results[name][0].append(elapsed)
+            results[name][1].append(requests)
+
+    print(f"jiraIssues: {issues} sprint issues in pages of {page}, {runs} runs per side")
+    print(f"  first listing (cold)   {cold_ms:8.1f} ms   sandbox requests {cold_requests}"
+          f" (incl. the per-site field lookup, cached 10 min)")  # fmt: skip
+    print(line("GraphQL (server)", *results["graphql"]))
+    print(line("direct JiraClient", *results["direct"]))
+    ratio = statistics.median(results["graphql"][0]) / statistics.median(results["direct"][0])
+    minimum = -(-issues // page)
+    print(f"  minimum sandbox requests {minimum}; median ratio GraphQL / direct {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--issues", type=int, default=1000)
+    parser.add_argument("--page", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    asyncio.run(main(args.issues, args.page, args.runs))

@@ -1,0 +1,221 @@
+"""The request loop under JiraClient: auth header, retries, and Jira's errors as exceptions.
+
+- 401 "Unauthorized": one refresh through the token source, then one more try.
+- 401 "Unauthorized; scope does not match": ScopeMismatch at once (only re-consent helps).
+- 429: Retry-After is waited out when it is within `max_retry_after` (any method: Jira did not
+  process the request), else RateLimited. 503 with Retry-After likewise, idempotent calls only.
+- 5xx and transport errors: jittered exponential backoff for idempotent calls only; a
+  connection that never opened is retried for any method (nothing reached Jira).
+Logs carry method, path and status only: never a header, a token or a query string.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any, Protocol
+
+import httpx
+
+from jira_cloud.errors import (
+    BadRequest,
+    FieldNotEditable,
+    Forbidden,
+    InvalidValue,
+    JiraError,
+    NotFound,
+    RateLimited,
+    ScopeMismatch,
+    SprintsNotSupported,
+    Unauthorized,
+    Unavailable,
+)
+
+log = logging.getLogger("agilekit.jira")
+
+# Exceptions raised before the request left this process: safe to retry even for writes.
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_NOT_EDITABLE_MARKERS = ("cannot be set", "appropriate screen", "unknown", "not editable")
+_NO_SPRINTS_MARKERS = ("does not support sprints", "doesn't support sprints")
+_MAX_MESSAGE = 500
+
+
+class TokenSource(Protocol):
+    """A connection's access tokens (JIRA-CONNECT's services.jira_tokens implements it)."""
+
+    async def access_token(self) -> str:
+        """A token valid for at least 60 more seconds (refreshed first when needed)."""
+        ...
+
+    async def refresh_after_unauthorized(self, rejected_token: str) -> str:
+        """A new token after Jira refused `rejected_token` (single-flight per connection)."""
+        ...
+
+
+def join_url(base: str, path: str) -> str:
+    """Join a path onto a base URL that may itself carry a path (never replace it)."""
+    return f"{base.rstrip('/')}/{path.lstrip('/')}"
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when - (time.time() if now is None else now))
+
+
+def error_message(body: Any, fallback: str) -> str:
+    """Jira's words from either envelope: gateway {code,message} or {errorMessages,errors}."""
+    if not isinstance(body, dict):
+        return fallback
+    parts = [str(m) for m in body.get("errorMessages") or [] if m]
+    errors = body.get("errors")
+    if isinstance(errors, dict):
+        parts += [f"{key}: {value}" for key, value in errors.items()]
+    if body.get("message"):
+        parts.append(str(body["message"]))
+    return "; ".join(parts)[:_MAX_MESSAGE] or fallback
+
+
+def error_for_response(response: httpx.Response) -> JiraError:
+    """The typed exception for a non-2xx response."""
+    status = response.status_code
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    message = error_message(body, f"Jira answered HTTP {status}.")
+    lowered = message.lower()
+    if status == 401:
+        if "scope does not match" in lowered:
+            return ScopeMismatch(message, status)
+        return Unauthorized(message, status)
+    if status == 403:
+        return Forbidden(message, status)
+    if status == 404:
+        return NotFound(message, status)
+    if status == 429:
+        return RateLimited(message, parse_retry_after(response.headers.get("retry-after")))
+    if status >= 500:
+        return Unavailable(message, status)
+    errors = body.get("errors") if isinstance(body, dict) else None
+    errors = {str(k): str(v) for k, v in errors.items()} if isinstance(errors, dict) else {}
+    if any(marker in lowered for marker in _NO_SPRINTS_MARKERS):
+        return SprintsNotSupported(message, status, errors)
+    if errors:
+        texts = " ".join(errors.values()).lower()
+        if any(marker in texts for marker in _NOT_EDITABLE_MARKERS):
+            return FieldNotEditable(message, status, errors)
+        return InvalidValue(message, status, errors)
+    return BadRequest(message, status, errors)
+
+
+class JiraTransport:
+    """Authenticated requests to one Jira site through the API gateway."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        api_base_url: str,
+        cloud_id: str,
+        tokens: TokenSource,
+        *,
+        max_retries: int = 3,
+        max_retry_after: float = 10.0,
+        backoff_base: float = 0.25,
+        backoff_cap: float = 4.0,
+    ) -> None:
+        self.http = http
+        self.cloud_id = cloud_id
+        self.base_url = join_url(api_base_url, f"ex/jira/{cloud_id}")
+        self.tokens = tokens
+        self.max_retries = max_retries
+        self.max_retry_after = max_retry_after
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+
+    def backoff(self, attempt: int) -> float:
+        """Equal-jitter exponential backoff: half fixed, half random, capped."""
+        ceiling = min(self.backoff_cap, self.backoff_base * 2**attempt)
+        return ceiling / 2 + random.uniform(0, ceiling / 2)
+
+    async def request_json(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        idempotent: bool | None = None,
+    ) -> Any:
+        """The decoded JSON body (None for 204), or the typed JiraError."""
+        safe = method == "GET" if idempotent is None else idempotent
+        response = await self._send(method, path, params, json, safe)
+        if response.is_success:
+            return response.json() if response.content else None
+        raise error_for_response(response)
+
+    async def _send(
+        self, method: str, path: str, params: Mapping[str, Any] | None, json: Any, safe: bool
+    ) -> httpx.Response:
+        url = join_url(self.base_url, path)
+        path = "/" + path.lstrip("/")  # what the logs show: never the base URL or query
+        token = await self.tokens.access_token()
+        refreshed = False
+        attempt = 0
+        while True:
+            started = time.monotonic()
+            try:
+                response = await self.http.request(
+                    method, url, params=params, json=json, headers=_headers(token)
+                )
+            except httpx.TransportError as exc:
+                log.warning("jira %s %s failed: %s", method, path, type(exc).__name__)
+                if (safe or isinstance(exc, _NOT_SENT)) and attempt < self.max_retries:
+                    await asyncio.sleep(self.backoff(attempt))
+                    attempt += 1
+                    continue
+                raise Unavailable(f"Jira did not answer ({type(exc).__name__}).") from exc
+            status = response.status_code
+            elapsed_ms = (time.monotonic() - started) * 1000
+            log.info("jira %s %s %d %.0fms", method, path, status, elapsed_ms)
+            if status == 401 and not refreshed and not _is_scope_mismatch(response):
+                token = await self.tokens.refresh_after_unauthorized(token)
+                refreshed = True
+                continue
+            wait = self._retry_wait(response, safe, attempt)
+            if wait is None:
+                return response
+            await asyncio.sleep(wait)
+            attempt += 1
+
+    def _retry_wait(self, response: httpx.Response, safe: bool, attempt: int) -> float | None:
+        """Seconds to wait before retrying this response, or None to hand it back."""
+        status = response.status_code
+        if attempt >= self.max_retries or not (status == 429 or (status >= 500 and safe)):
+            return None
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
+        if retry_after is None:
+            return self.backoff(attempt)
+        return retry_after if retry_after <= self.max_retry_after else None
+
+
+def _headers(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+
+def _is_scope_mismatch(response: httpx.Response) -> bool:
+    return "scope does not match" in response.text.lower()

@@ -1,0 +1,206 @@
+"""The graphql-core executor the schema uses: two shortcuts for the hot paths of rooms.
+
+1. Plain leaf fields (a Strawberry field with no resolver, permission or extension whose type is
+   a scalar or enum) are read and serialized directly, skipping resolve-info construction and
+   the generic completion machinery; anything unusual falls back to the normal path, which then
+   reports errors exactly as before. A room page is hundreds of such fields.
+2. Subscription events are executed once for every subscriber that would get the same result.
+   Room events fan out to hundreds of subscribers per process. When a subscription's source yields
+a payload object carrying `shared_results` (a dict), the event's execution is keyed by
+(operation text, operation name, variables) in that dict: the first subscriber executes it,
+every other subscriber handed the same payload object awaits that one result. The payload's
+producer decides who may share: it hands one object to subscribers whose results cannot
+differ (resolvers/rooms.py shares per message and viewer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from graphql import (
+    GraphQLLeafType,
+    GraphQLNonNull,
+    GraphQLObjectType,
+    OperationType,
+    Undefined,
+    is_leaf_type,
+)
+from graphql.execution.collect_fields import FieldDetailsList
+from graphql.pyutils import Path
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+
+SHARED_RESULTS = "shared_results"
+_BASIC_RESOLVER = "_get_basic_result"  # Strawberry's resolver for fields that are plain data
+
+
+LeafPlan = tuple[tuple[str, Any, GraphQLLeafType, bool], ...]
+
+
+class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    def execute_field(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        position_context: Any,
+    ) -> Any:
+        steps: dict[tuple[Any, int], Any] = self.__dict__.setdefault("_steps", {})
+        key = (parent_type, id(field_details_list))  # kept alive by collect_subfields' cache
+        if key in steps:
+            step = steps[key]
+        else:
+            step = steps[key] = self._leaf_step(parent_type, field_details_list)
+        if step is not None:
+            value = _read_leaf(step, source)
+            if value is not _SLOW_PATH:
+                return value
+        return super().execute_field(
+            parent_type, source, field_details_list, path, position_context
+        )
+
+    def collect_and_execute_subfields(
+        self,
+        return_type: GraphQLObjectType,
+        field_details_list: FieldDetailsList,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """Objects whose selected fields are all plain leaves become a dict in one loop."""
+        plan = self._leaf_plan(return_type, field_details_list)
+        if plan:
+            data: dict[str, Any] = {}
+            for step in plan:
+                value = _read_leaf(step, result)
+                if value is _SLOW_PATH:
+                    break
+                data[step[0]] = value
+            else:
+                return data
+        return super().collect_and_execute_subfields(
+            return_type, field_details_list, path, result, position_context
+        )
+
+    def complete_list_value(
+        self,
+        return_type: Any,
+        field_details_list: FieldDetailsList,
+        info: Any,
+        path: Path,
+        result: Any,
+        position_context: Any,
+    ) -> Any:
+        """A list (a plain Python list) of objects that are all plain leaves: one loop."""
+        item_type = return_type.of_type
+        non_null = isinstance(item_type, GraphQLNonNull)
+        object_type = item_type.of_type if non_null else item_type
+        if type(result) is list and isinstance(object_type, GraphQLObjectType):
+            plan = self._leaf_plan(object_type, field_details_list)
+            if plan and object_type.is_type_of is None:
+                items = _plain_objects(plan, result, non_null)
+                if items is not None:
+                    return items
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _leaf_plan(
+        self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> LeafPlan | None:
+        plans: dict[tuple[Any, int], LeafPlan | None] = self.__dict__.setdefault("_plans", {})
+        key = (return_type, id(field_details_list))  # the list is kept alive by collect_subfields
+        if key not in plans:
+            grouped, defer_usages, _ = self.collect_subfields(return_type, field_details_list)
+            steps = [self._leaf_step(return_type, details) for details in grouped.values()]
+            plans[key] = (
+                None
+                if defer_usages or None in steps
+                else tuple(
+                    (response_key, *step[1:])  # type: ignore[misc]
+                    for response_key, step in zip(grouped, steps, strict=True)
+                )
+            )
+        return plans[key]
+
+    def _leaf_step(
+        self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList
+    ) -> tuple[str, Any, GraphQLLeafType, bool] | None:
+        """(name, resolver, leaf type, non-null) for a plain leaf field, else None."""
+        node = field_details_list[0].node
+        field_def = parent_type.fields.get(node.name.value)
+        if field_def is None or node.arguments or len(field_details_list) != 1:
+            return None
+        resolve = field_def.resolve
+        if getattr(resolve, "__name__", None) != _BASIC_RESOLVER:
+            return None
+        if self.middleware_manager and self.middleware_manager.middlewares:
+            return None
+        non_null = isinstance(field_def.type, GraphQLNonNull)
+        inner = field_def.type.of_type if non_null else field_def.type
+        if not is_leaf_type(inner):
+            return None
+        return node.name.value, resolve, inner, non_null  # type: ignore[return-value]
+
+    def execute_operation(self, serially: bool | None = None) -> Any:
+        results = getattr(self.root_value, SHARED_RESULTS, None)
+        if not isinstance(results, dict) or self.operation.operation != OperationType.SUBSCRIPTION:
+            return super().execute_operation(serially)
+        key = self._share_key()
+        shared = results.get(key)
+        if shared is None:
+            outcome = super().execute_operation(serially)
+            shared = asyncio.ensure_future(_awaited(outcome, self.is_awaitable(outcome)))
+            results[key] = shared
+        # shield: one subscriber going away must not cancel the others' result
+        return asyncio.shield(shared)
+
+    def _share_key(self) -> tuple[str, str, str]:
+        operation = self.operation
+        text = operation.loc.source.body if operation.loc else str(id(operation))
+        name = operation.name.value if operation.name else ""
+        variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
+        return text, name, variables
+
+
+_SLOW_PATH = object()
+
+
+def _plain_objects(plan: LeafPlan, items: list[Any], non_null: bool) -> list[Any] | None:
+    completed: list[Any] = []
+    for item in items:
+        if item is None:
+            if non_null:
+                return None
+            completed.append(None)
+            continue
+        data: dict[str, Any] = {}
+        for step in plan:
+            value = _read_leaf(step, item)
+            if value is _SLOW_PATH:
+                return None
+            data[step[0]] = value
+        completed.append(data)
+    return completed
+
+
+def _read_leaf(step: tuple[str, Any, GraphQLLeafType, bool], source: Any) -> Any:
+    """The serialized value, or _SLOW_PATH when the normal path must handle (and report) it."""
+    _, resolve, leaf, non_null = step
+    try:
+        value = resolve(source)
+    except Exception:
+        return _SLOW_PATH
+    if value is None:
+        return _SLOW_PATH if non_null else None
+    try:
+        coerced = leaf.coerce_output_value(value)
+    except Exception:
+        return _SLOW_PATH
+    return _SLOW_PATH if coerced is None or coerced is Undefined else coerced
+
+
+async def _awaited(outcome: Any, awaitable: bool) -> Any:
+    return await outcome if awaitable else outcome

@@ -1,0 +1,64 @@
+"""Local fan-out: bounded queues, slow subscribers ended with an error, unsubscribe on close."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from core.bus import LocalFanout, MemoryBus, SlowSubscriber
+from core.bus.fanout import iterate
+
+
+async def test_messages_reach_only_the_rooms_subscribers_in_order() -> None:
+    bus = MemoryBus()
+    first, second, other = bus.subscribe("a"), bus.subscribe("a"), bus.subscribe("b")
+    for n in range(3):
+        await bus.publish("a", {"n": n})
+    assert [(await anext(first)).event["n"] for _ in range(3)] == [0, 1, 2]
+    assert [(await anext(second)).event["n"] for _ in range(3)] == [0, 1, 2]
+    with pytest.raises(TimeoutError):
+        await asyncio.wait_for(anext(other), 0.05)
+
+
+async def test_one_message_object_is_shared_by_local_subscribers() -> None:
+    bus = MemoryBus()
+    first, second = bus.subscribe("a"), bus.subscribe("a")
+    await bus.publish("a", {"n": 1})
+    assert (await anext(first)) is (await anext(second))
+
+
+async def test_slow_subscriber_is_closed_with_an_error_and_memory_stays_bounded() -> None:
+    fanout = LocalFanout(queue_size=4)
+    slow, fast = fanout.subscribe("r"), fanout.subscribe("r")
+    received = []
+    for n in range(10):
+        fanout.deliver("r", {"n": n})
+        received.append((await anext(fast)).event["n"])
+    assert received == list(range(10))
+    assert fanout.subscriber_count("r") == 1  # the slow one was dropped at the 5th message
+    with pytest.raises(SlowSubscriber):
+        await anext(slow)
+    with pytest.raises(StopAsyncIteration):
+        await anext(slow)
+
+
+async def test_closing_unregisters_and_wakes_a_waiting_reader() -> None:
+    fanout = LocalFanout()
+    subscription = fanout.subscribe("r")
+    messages = iterate(subscription)
+    waiting = asyncio.ensure_future(anext(messages))
+    await asyncio.sleep(0)
+    subscription.close()
+    with pytest.raises(StopAsyncIteration):
+        await waiting
+    assert fanout.subscriber_count() == 0
+
+
+async def test_generator_close_unregisters() -> None:
+    fanout = LocalFanout()
+    messages = iterate(fanout.subscribe("r"))
+    fanout.deliver("r", {"n": 1})
+    assert (await anext(messages)).event == {"n": 1}
+    await messages.aclose()
+    assert fanout.subscriber_count() == 0

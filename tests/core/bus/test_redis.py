@@ -1,0 +1,98 @@
+"""RedisBus against real Redis: cross-instance delivery, reconnect after a Redis restart."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import redis.asyncio as aioredis
+
+from core.bus import MemoryBus, RedisBus, make_bus
+from core.settings import Settings
+from tests.core.bus.private_redis import PrivateRedis
+from tests.support import REDIS_URL
+
+
+async def started(url: str, prefix: str) -> RedisBus:
+    bus = RedisBus(url, prefix=prefix)
+    await bus.start()
+    await asyncio.wait_for(bus.connected.wait(), 5)
+    return bus
+
+
+async def wait_until(condition: Callable[[], bool], within: float = 10) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+def test_make_bus_picks_redis_only_when_configured() -> None:
+    assert isinstance(make_bus(Settings(redis_url=None)), MemoryBus)
+    assert isinstance(make_bus(Settings(redis_url=REDIS_URL)), RedisBus)
+
+
+async def test_publish_on_one_bus_reaches_subscribers_of_another(redis_prefix: str) -> None:
+    publisher, receiver = (
+        await started(REDIS_URL, redis_prefix),
+        await started(REDIS_URL, redis_prefix),
+    )
+    try:
+        here, elsewhere = receiver.subscribe("room-1"), receiver.subscribe("room-2")
+        for n in range(5):
+            await publisher.publish("room-1", {"n": n})
+        got = [(await asyncio.wait_for(anext(here), 5)).event["n"] for _ in range(5)]
+        assert got == list(range(5))
+        assert elsewhere._queue.empty()
+    finally:
+        await publisher.close()
+        await receiver.close()
+
+
+async def test_channels_live_under_the_prefix(redis_prefix: str) -> None:
+    bus = await started(REDIS_URL, redis_prefix)
+    client = aioredis.from_url(REDIS_URL)
+    try:
+        subscription = bus.subscribe("room-x")
+        receivers = await client.publish(f"{redis_prefix}:room-events:room-x", '{"kind":"raw"}')
+        assert receivers >= 1
+        assert (await asyncio.wait_for(anext(subscription), 5)).event == {"kind": "raw"}
+        await client.publish(f"other-{redis_prefix}:room-events:room-x", '{"kind":"foreign"}')
+        await client.publish(f"{redis_prefix}:room-events:room-x", "not json")
+        await client.publish(f"{redis_prefix}:room-events:room-x", '{"kind":"after"}')
+        assert (await asyncio.wait_for(anext(subscription), 5)).event == {"kind": "after"}
+    finally:
+        await client.aclose()
+        await bus.close()
+
+
+async def test_subscribers_receive_again_after_redis_restarts(private_redis: PrivateRedis) -> None:
+    publisher = await started(private_redis.url, "restart")
+    receiver = await started(private_redis.url, "restart")
+    subscription = receiver.subscribe("room")
+    try:
+        await publisher.publish("room", {"n": "before"})
+        assert (await asyncio.wait_for(anext(subscription), 5)).event == {"n": "before"}
+
+        private_redis.kill()
+        await publisher.publish("room", {"n": "down"})  # cannot reach Redis: local only
+        private_redis.start()
+        await wait_until(lambda: receiver.connections >= 2 and receiver.connected.is_set())
+
+        await publisher.publish("room", {"n": "after"})
+        assert (await asyncio.wait_for(anext(subscription), 5)).event == {"n": "after"}
+        assert not subscription.closed
+    finally:
+        await publisher.close()
+        await receiver.close()
+
+
+async def test_failed_publish_still_reaches_local_subscribers(private_redis: PrivateRedis) -> None:
+    bus = await started(private_redis.url, "local")
+    subscription = bus.subscribe("room")
+    try:
+        private_redis.kill()
+        await bus.publish("room", {"n": 1})
+        assert (await asyncio.wait_for(anext(subscription), 5)).event == {"n": 1}
+    finally:
+        await bus.close()

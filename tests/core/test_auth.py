@@ -1,0 +1,67 @@
+"""core.auth: HS256 pinned, `exp` and `sub` required, the header parsed strictly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from core.auth import InvalidToken, decode_token, issue_token, parse_authorization
+from core.settings import DEV_JWT_SECRET
+from tests.web import tokens
+
+
+def test_a_valid_token_yields_its_principal() -> None:
+    token = tokens.valid(sub="user-1", email="ada@example.com", name="Ada")
+    principal = decode_token(token, DEV_JWT_SECRET)
+    assert (principal.subject, principal.email, principal.name) == (
+        "user-1",
+        "ada@example.com",
+        "Ada",
+    )
+
+
+def test_issued_tokens_round_trip() -> None:
+    token = issue_token(
+        "a-secret-of-at-least-thirty-two-bytes",
+        subject="dev|x@example.com",
+        email="x@example.com",
+        name=None,
+    )
+    assert (
+        decode_token(token, "a-secret-of-at-least-thirty-two-bytes").subject == "dev|x@example.com"
+    )
+
+
+@pytest.mark.parametrize("kind", sorted(tokens.REFUSED))
+def test_refused_tokens(kind: str) -> None:
+    make: Callable[[], str] = tokens.REFUSED[kind]
+    with pytest.raises(InvalidToken):
+        decode_token(make(), DEV_JWT_SECRET)
+
+
+@pytest.mark.parametrize(
+    "overrides", [{"sub": None}, {"sub": ""}, {"email": None}, {"email": "no-at-sign"}]
+)
+def test_tokens_without_a_usable_subject_or_email_are_refused(overrides: dict) -> None:
+    with pytest.raises(InvalidToken):
+        decode_token(tokens.valid(**overrides), DEV_JWT_SECRET)
+
+
+def test_expired_tokens_say_so() -> None:
+    with pytest.raises(InvalidToken, match="expired"):
+        decode_token(tokens.expired(), DEV_JWT_SECRET)
+
+
+@pytest.mark.parametrize(
+    ("header", "token"),
+    [(None, None), ("", None), ("Bearer abc.def", "abc.def"), ("bearer  abc ", "abc")],
+)
+def test_authorization_header_parsing(header: str | None, token: str | None) -> None:
+    assert parse_authorization(header) == token
+
+
+@pytest.mark.parametrize("header", ["Basic dXNlcjpwdw==", "Bearer", "Bearer   ", "abc.def"])
+def test_malformed_authorization_headers_are_refused(header: str) -> None:
+    with pytest.raises(InvalidToken):
+        parse_authorization(header)

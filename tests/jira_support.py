@@ -1,0 +1,154 @@
+"""Helpers for Jira connection tests: a sandbox process, driving its consent page, users."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html import unescape
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import httpx
+import pytest
+
+from core.runtime import Runtime, make_jira_http
+from core.settings import Settings
+from models.users import Plan, User
+from services.jira_connection import ConnectResult, complete_connect, start_connect
+from tests.support import ROOT, free_port, unique_name, wait_http_ok
+
+__all__ = ["free_port"]
+
+# Seeded sandbox accounts (sandbox/seed.py): Dana has ACME + GLOBEX, Alex ACME, Sam GLOBEX.
+DANA = "557058:0f7e3b1a-5c2d-4e8f-9a01-000000000001"
+ALEX = "557058:1b2c3d4e-0000-4000-8000-000000000002"
+SAM = "557058:2c3d4e5f-0000-4000-8000-000000000003"
+PRIYA = "557058:3d4e5f60-0000-4000-8000-000000000004"
+
+_HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
+_SITE = re.compile(r'<input type="radio" name="site" value="([^"]+)"')
+
+
+@dataclass
+class SandboxProcess:
+    """The Jira Cloud sandbox (`sandbox.create_sandbox_app`) in its own uvicorn process."""
+
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> SandboxProcess:
+        code = (
+            "import uvicorn\nfrom sandbox import create_sandbox_app\n"
+            f"uvicorn.run(create_sandbox_app(root_url={self.url!r}), host='127.0.0.1', "
+            f"port={self.port}, log_level='warning')\n"
+        )
+        self.log_path = Path(f"/tmp/{unique_name('sandbox')}.log")
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=dict(os.environ),
+            stdout=self.log_path.open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        wait_http_ok(f"{self.url}/_sandbox/state", 20)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+    async def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        async with httpx.AsyncClient(base_url=f"{self.url}/_sandbox", timeout=10) as http:
+            response = await http.request(method, path, **kwargs)
+        assert response.status_code < 300, (path, response.status_code, response.text)
+        return response.json() if response.content else None
+
+
+async def consent(
+    authorize_url: str, account_id: str, decision: str = "accept", site: str | None = None
+) -> dict[str, str]:
+    """Open the consent page as `account_id`, accept or decline, and return the query of the
+    redirect to our callback (without following it)."""
+    async with httpx.AsyncClient(timeout=10) as http:
+        page = await http.get(f"{authorize_url}&{urlencode({'sandbox_account': account_id})}")
+        assert page.status_code == 200, page.text
+        form = {unescape(k): unescape(v) for k, v in _HIDDEN.findall(page.text)}
+        sites = _SITE.findall(page.text)
+        form["site"] = site or sites[0]
+        form["decision"] = decision
+        action = unescape(re.search(r'<form method="post" action="([^"]+)"', page.text)[1])
+        answer = await http.post(action, data=form)
+    assert answer.status_code in (302, 303), answer.text
+    location = answer.headers["location"]
+    return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
+
+
+def sandbox_settings(sandbox: SandboxProcess, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "agilekit_env": "development",
+        "public_url": "http://127.0.0.1:9",  # only used to build redirect_uri here
+        "atlassian_auth_url": f"{sandbox.url}/auth",
+        "atlassian_api_url": f"{sandbox.url}/api",
+        "redis_prefix": unique_name("jira"),
+    }
+    return Settings(**{**values, **overrides})
+
+
+async def make_runtime(sandbox: SandboxProcess, **overrides: Any) -> Runtime:
+    return Runtime(settings=sandbox_settings(sandbox, **overrides), jira_http=make_jira_http())
+
+
+async def make_user(plan: Plan = Plan.PREMIUM) -> User:
+    tag = uuid.uuid4().hex[:10]
+    return await User.create(subject=f"test|{tag}", email=f"jira-{tag}@example.com", plan=plan)
+
+
+def query_of(url: str) -> dict[str, str]:
+    return {key: values[0] for key, values in parse_qs(urlsplit(url).query).items()}
+
+
+@pytest.fixture(scope="session")
+def jira_sandbox() -> Iterator[SandboxProcess]:
+    """One sandbox process per test package that uses it (import into its conftest)."""
+    sandbox = SandboxProcess().start()
+    yield sandbox
+    sandbox.stop()
+
+
+async def new_account(sandbox: SandboxProcess, cloud_ids: list[str] | None = None) -> str:
+    """A fresh Atlassian account at the sandbox, so revocations stay within one test."""
+    tag = uuid.uuid4().hex[:10]
+    body: dict[str, Any] = {"accountId": f"557058:test-{tag}", "email": f"{tag}@sandbox.example"}
+    if cloud_ids:
+        body["cloudIds"] = cloud_ids
+    created = await sandbox.admin("POST", "/accounts", json=body)
+    return str(created["accountId"])
+
+
+async def token_calls(sandbox: SandboxProcess) -> dict[str, int]:
+    return dict((await sandbox.admin("GET", "/oauth/stats"))["tokenCalls"])
+
+
+async def connect_user(
+    runtime: Runtime,
+    user: User,
+    account: str,
+    site: str | None = None,
+    return_to: str | None = None,
+) -> ConnectResult:
+    """The whole consent at the service level: start, accept at the sandbox, complete."""
+    url = await start_connect(runtime, user, return_to)
+    answer = await consent(url, account, site=site)
+    return await complete_connect(runtime, answer["code"], answer["state"], user)

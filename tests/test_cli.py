@@ -1,0 +1,104 @@
+"""The `agilekit` command, run as a real subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+
+from core.jobs import queue_name
+from core.settings import Settings
+from tests.jobs.support import arq_queue, job_settings, make_states, remaining
+from tests.support import ROOT, GraphQLClient, free_port
+
+CONFIG_VARIABLES = (
+    "AGILEKIT_ENV",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "REDIS_PREFIX",
+    "AUTH_JWT_SECRET",
+    "JIRA_CLIENT_ID",
+    "JIRA_CLIENT_SECRET",
+    "TOKEN_ENCRYPTION_KEYS",
+)
+
+
+def agilekit(*args: str, timeout: float = 60, **env: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
+    return subprocess.run(
+        [sys.executable, "-m", "cli", *args],
+        cwd=ROOT,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+async def settings(database_url: str, redis_prefix: str) -> AsyncIterator[Settings]:
+    async with job_settings(database_url, redis_prefix) as settings:
+        yield settings
+
+
+def test_serve_in_production_refuses_development_secrets_and_names_them() -> None:
+    result = agilekit(
+        "serve", "--port", str(free_port()), AGILEKIT_ENV="production", JIRA_CLIENT_ID="real-id"
+    )
+    assert result.returncode != 0
+    assert "AGILEKIT_ENV=production refuses development defaults" in result.stderr
+    for name in ("AUTH_JWT_SECRET", "JIRA_CLIENT_SECRET", "TOKEN_ENCRYPTION_KEYS"):
+        assert name in result.stderr
+    assert "JIRA_CLIENT_ID" not in result.stderr
+
+
+async def test_set_plan_changes_the_plan_viewer_reports(
+    gql: GraphQLClient, database_url: str
+) -> None:
+    email = f"plan-{uuid.uuid4().hex[:8]}@example.com"
+    token = await gql.sign_in(email)
+
+    premium = agilekit("users", "set-plan", email, "premium", DATABASE_URL=database_url)
+    assert premium.returncode == 0, premium.stderr
+    assert (await gql.data("{ viewer { plan } }", token=token))["viewer"]["plan"] == "PREMIUM"
+
+    free = agilekit("users", "set-plan", email.upper(), "free", DATABASE_URL=database_url)
+    assert free.returncode == 0, free.stderr
+    assert (await gql.data("{ viewer { plan } }", token=token))["viewer"]["plan"] == "FREE"
+
+
+def test_set_plan_of_an_unknown_email_exits_1_with_a_message(database_url: str) -> None:
+    email = f"nobody-{uuid.uuid4().hex[:8]}@example.com"
+    result = agilekit("users", "set-plan", email, "premium", DATABASE_URL=database_url)
+    assert result.returncode == 1
+    assert f"No user with email {email!r}" in result.stderr
+
+
+def test_worker_refuses_to_start_without_redis(database_url: str) -> None:
+    result = agilekit("worker", DATABASE_URL=database_url)
+    assert result.returncode != 0
+    assert "agilekit worker needs REDIS_URL" in result.stderr
+
+
+async def test_worker_burst_runs_the_queued_purge(settings: Settings) -> None:
+    ids = await make_states()
+    async with arq_queue(settings) as queue:
+        assert await queue.enqueue("purge_expired")
+        result = agilekit(
+            "worker",
+            "--burst",
+            DATABASE_URL=settings.database_url,
+            REDIS_URL=settings.redis_url or "",
+            REDIS_PREFIX=settings.redis_prefix,
+            LOG_LEVEL="INFO",
+        )
+        assert await queue.redis.zcard(queue_name(settings)) == 0
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert await remaining(ids) == {"just_expired", "valid"}
+    lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
+    assert any("purge_expired" in line["msg"] for line in lines), result.stderr[-3000:]
