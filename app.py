@@ -21,6 +21,7 @@ from core.runtime import Runtime, make_jira_http, make_redis
 from core.settings import Settings, get_settings
 from jobs.registry import CRON_JOBS, FUNCTIONS
 from schema import build_schema
+from services.demo import seed_demo_data
 from web.graphiql import ASSETS_DIR
 from web.graphql_view import GraphQLView
 from web.health import healthz, readyz
@@ -43,6 +44,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         try:
             async with contextlib.AsyncExitStack() as stack:
                 await start_runtime(runtime, stack)
+                if sandbox_app is not None:
+                    stack.push_async_callback(sandbox_app.state.sandbox.dispatcher.aclose)
+                if settings.is_development and settings.seed_demo_data:
+                    await seed_demo_data()
                 tune_gc()
                 log.info("AgileKit API ready at %s/graphql", settings.public_url)
                 yield
@@ -61,6 +66,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             name="graphiql_assets",
         ),
     ]
+    sandbox_app = None
+    if settings.sandbox_mounted:  # development: the whole Jira flow with no Atlassian account
+        from sandbox import create_sandbox_app
+
+        sandbox_app = create_sandbox_app(root_url=f"{settings.public_url}/sandbox")
+        routes.append(Mount("/sandbox", sandbox_app))
     app = Starlette(
         routes=routes,
         lifespan=lifespan,

@@ -29,8 +29,9 @@ class Runtime:
 def make_redis(settings: Settings) -> aioredis.Redis | None:
     if not settings.redis_url:
         return None
-    return aioredis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=3,
-                             health_check_interval=30)
+    return aioredis.from_url(
+        settings.redis_url, socket_timeout=5, socket_connect_timeout=3, health_check_interval=30
+    )
 
 
 def make_jira_http() -> httpx.AsyncClient:

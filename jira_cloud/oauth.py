@@ -29,6 +29,7 @@ JIRA_SCOPES: tuple[str, ...] = (
     "read:issue-details:jira",
     "read:jql:jira",
     "read:board-scope.admin:jira-software",
+    "read:issue:jira-software",
     "write:issue:jira-software",
     "read:me",
 )

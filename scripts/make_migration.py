@@ -19,7 +19,7 @@ from aerich import Command
 from core.db import tortoise_config
 
 ROOT = Path(__file__).resolve().parent.parent
-MIGRATIONS = ROOT / "migrations"
+MIGRATIONS = Path(os.environ.get("MIGRATIONS_DIR", ROOT / "migrations"))
 BASE_URL = os.environ.get("MIGRATION_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
 
@@ -36,14 +36,16 @@ async def generate(name: str) -> str | None:
     await _admin(f'CREATE DATABASE "{scratch}"')
     try:
         url = f"{BASE_URL.rpartition('/')[0]}/{scratch}"
-        command = Command(tortoise_config=tortoise_config(url), app="models",
-                          location=str(MIGRATIONS))
+        command = Command(
+            tortoise_config=tortoise_config(url), app="models", location=str(MIGRATIONS)
+        )
         if not any((MIGRATIONS / "models").glob("0_*.py")):
             await command.init_db(safe=True)
             return "initial migration written"
         await command.init()
         await command.upgrade(run_in_transaction=True)
-        return await command.migrate(name) or None
+        await command.init()  # re-read the applied state the diff starts from
+        return await command.migrate(name, empty=False, no_input=True) or None
     finally:
         from tortoise import Tortoise
 

@@ -7,9 +7,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 import redis.asyncio as aioredis
-from tortoise import Tortoise
 
-from core.db import close_db, init_db
+from core.db import close_db, init_db, migrate
 from tests.support import (
     BASE_DATABASE_URL,
     REDIS_URL,
@@ -32,8 +31,8 @@ async def database_url() -> AsyncIterator[str]:
     """A fresh PostgreSQL database for this run, schema created, ORM connected, then dropped."""
     name = unique_name("test")
     url = await create_database(name)
+    await migrate(url)  # the committed aerich migrations, as production applies them
     await init_db(url)
-    await Tortoise.generate_schemas(safe=True)
     try:
         yield url
     finally:
