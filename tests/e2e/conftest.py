@@ -1,5 +1,22 @@
-"""Shared fixtures of this package. `jira_sandbox`: the Jira Cloud sandbox in its own process."""
+"""Shared fixtures of this package: the Jira Cloud sandbox in its own process, and a product
+server pointed at it."""
 
-from tests.jira_support import jira_sandbox
+from __future__ import annotations
 
-__all__ = ["jira_sandbox"]
+from collections.abc import Callable
+
+import pytest
+
+from tests.jira_support import SandboxProcess, jira_sandbox
+from tests.support import ServerProcess
+
+__all__ = ["jira_sandbox", "jira_server"]
+
+
+@pytest.fixture(scope="module")
+def jira_server(
+    start_server: Callable[..., ServerProcess], jira_sandbox: SandboxProcess
+) -> ServerProcess:
+    return start_server(
+        ATLASSIAN_AUTH_URL=f"{jira_sandbox.url}/auth", ATLASSIAN_API_URL=f"{jira_sandbox.url}/api"
+    )

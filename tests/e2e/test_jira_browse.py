@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,15 +29,6 @@ ESTIMATION = """query($key:String!,$board:Int){
     fieldId fieldName source editable hint } }"""
 
 pytestmark = pytest.mark.usefixtures("database_url")
-
-
-@pytest.fixture(scope="module")
-def jira_server(
-    start_server: Callable[..., ServerProcess], jira_sandbox: SandboxProcess
-) -> ServerProcess:
-    return start_server(
-        ATLASSIAN_AUTH_URL=f"{jira_sandbox.url}/auth", ATLASSIAN_API_URL=f"{jira_sandbox.url}/api"
-    )
 
 
 @pytest.fixture

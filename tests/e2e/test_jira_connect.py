@@ -35,15 +35,6 @@ PROJECTS = "{ jiraProjects(first: 5) { edges { node { key } } } }"
 pytestmark = pytest.mark.usefixtures("database_url")
 
 
-@pytest.fixture(scope="module")
-def jira_server(
-    start_server: Callable[..., ServerProcess], jira_sandbox: SandboxProcess
-) -> ServerProcess:
-    return start_server(
-        ATLASSIAN_AUTH_URL=f"{jira_sandbox.url}/auth", ATLASSIAN_API_URL=f"{jira_sandbox.url}/api"
-    )
-
-
 @pytest.fixture
 async def client(jira_server: ServerProcess) -> AsyncIterator[GraphQLClient]:
     gql = GraphQLClient(jira_server.url)
