@@ -22,10 +22,12 @@ from core.settings import Settings, get_settings
 from jobs.registry import CRON_JOBS, FUNCTIONS
 from schema import build_schema
 from services.demo import seed_demo_data
+from services.jira_push import bind_runtime as bind_push_runtime
 from web.graphiql import ASSETS_DIR
 from web.graphql_view import GraphQLView
 from web.health import healthz, readyz
 from web.jira_callback import jira_callback
+from web.jira_webhooks import jira_webhook
 from web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 
 log = logging.getLogger("agilekit.app")
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/integrations/jira/callback", jira_callback, methods=["GET"]),
+        Route("/webhooks/jira", jira_webhook, methods=["POST"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Mount(
@@ -111,4 +114,5 @@ async def start_runtime(runtime: Runtime, stack: contextlib.AsyncExitStack) -> N
     # Jobs last, so they are closed first (running jobs finish while their clients are open).
     job_ctx = {"runtime": runtime, "settings": runtime.settings}
     runtime.jobs = open_job_queue(runtime.settings, FUNCTIONS, CRON_JOBS, job_ctx)
+    bind_push_runtime(runtime)  # the consensus hook enqueues through this runtime
     stack.push_async_callback(runtime.jobs.close)

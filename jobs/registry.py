@@ -9,11 +9,14 @@ from __future__ import annotations
 from arq.cron import CronJob, cron
 from arq.worker import Function, func
 
-from jobs import jira_tokens, maintenance
+from jobs import jira_push, jira_tokens, jira_webhooks, jira_webhooks_ingest, maintenance
 
 FUNCTIONS: list[Function] = [
     func(maintenance.purge_expired, name="purge_expired"),
     func(jira_tokens.refresh_expiring_tokens, name="refresh_expiring_tokens"),
+    func(jira_push.push_estimate, name="push_estimate"),
+    func(jira_webhooks_ingest.process_jira_webhook, name="process_jira_webhook"),
+    func(jira_webhooks.refresh_jira_webhooks, name="refresh_jira_webhooks"),
 ]
 
 CRON_JOBS: list[CronJob] = [
@@ -22,6 +25,15 @@ CRON_JOBS: list[CronJob] = [
         jira_tokens.refresh_expiring_tokens,
         name="cron:refresh_expiring_tokens",
         minute={5, 35},
+        second=0,
+    ),
+    cron(jira_webhooks_ingest.sweep_jira_webhooks, name="cron:sweep_jira_webhooks", second=0),
+    # Daily although Jira's expiry is 30 days: see jobs/jira_webhooks.py.
+    cron(
+        jira_webhooks.refresh_jira_webhooks,
+        name="cron:refresh_jira_webhooks",
+        hour=3,
+        minute=41,
         second=0,
     ),
 ]

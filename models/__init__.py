@@ -4,4 +4,5 @@ MODEL_MODULES: list[str] = [
     "models.users",
     "models.rooms",
     "models.integrations",
+    "models.webhooks",
 ]

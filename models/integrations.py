@@ -108,18 +108,42 @@ class RoomJiraMapping(Model):
     board_id = fields.IntField(null=True)
     sprint_id = fields.IntField(null=True)
     story_points_field_id = fields.CharField(max_length=128, null=True)
+    story_points_field_source = fields.CharField(max_length=32, null=True)
     auto_import = fields.BooleanField(default=False)
     auto_push_estimates = fields.BooleanField(default=False)
     comment_on_push = fields.BooleanField(default=False)
     webhook_status = fields.CharEnumField(WebhookStatus, max_length=16, default=WebhookStatus.NONE)
     webhook_ids = fields.JSONField(default=list)
     webhook_expires_at = fields.DatetimeField(null=True)
+    webhook_error = fields.CharField(max_length=1024, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "room_jira_mappings"
         indexes = (("connection_id",),)
+
+
+class JiraWebhookRegistration(Model):
+    """One dynamic webhook per (connection, site, project), shared by every mapping on it."""
+
+    id = fields.BigIntField(primary_key=True)
+    connection = fields.ForeignKeyField(
+        "models.JiraConnection", related_name="webhook_registrations", on_delete="CASCADE"
+    )
+    cloud_id = fields.CharField(max_length=64)
+    project_key = fields.CharField(max_length=64)
+    webhook_id = fields.BigIntField(null=True)
+    field_ids = fields.JSONField(default=list, description="fieldIdsFilter registered")
+    expires_at = fields.DatetimeField(null=True)
+    status = fields.CharEnumField(WebhookStatus, max_length=16, default=WebhookStatus.NONE)
+    error = fields.CharField(max_length=1024, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "jira_webhook_registrations"
+        unique_together = (("connection", "cloud_id", "project_key"),)
 
 
 class EstimatePushStatus(StrEnum):
@@ -148,6 +172,11 @@ class JiraIssueLink(Model):
     pushed_estimate = fields.CharField(max_length=64, null=True)
     push_error = fields.CharField(max_length=1024, null=True)
     deleted_in_jira = fields.BooleanField(default=False)
+    # Push idempotency (services/jira_push.py): which run holds the push, since when, and the
+    # estimate whose "Estimated at X points" comment is already on the Jira issue.
+    push_claim = fields.CharField(max_length=64, null=True)
+    push_claimed_at = fields.DatetimeField(null=True)
+    push_commented_estimate = fields.CharField(max_length=64, null=True)
     jira_updated_at = fields.DatetimeField(null=True, description="webhook/import watermark")
 
     class Meta:

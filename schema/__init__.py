@@ -16,13 +16,24 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from core.settings import Settings
-from resolvers import jira_browse, jira_connection, rooms, users
+from resolvers import (
+    jira_browse,
+    jira_connection,
+    jira_import,
+    jira_mapping,
+    jira_push,
+    rooms,
+    users,
+)
 from schema.execution import FastExecutionContext
 from schema.extensions import MaskUnexpectedErrors
 
 # One entry per domain module; each defines Query / Mutation (/ Subscription) fragments.
 QUERIES: tuple[type, ...] = (users.Query, jira_connection.Query, jira_browse.Query, rooms.Query)
 MUTATIONS: tuple[type, ...] = (users.Mutation, jira_connection.Mutation, rooms.Mutation)
+MUTATIONS += (jira_push.Mutation,)
+MUTATIONS += (jira_import.Mutation,)
+MUTATIONS += (jira_mapping.Mutation,)
 SUBSCRIPTIONS: tuple[type, ...] = (rooms.Subscription,)
 EXTRA_TYPES: tuple[type, ...] = ()
 

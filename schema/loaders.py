@@ -6,8 +6,14 @@ from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
+from models.integrations import RoomJiraMapping
 from models.users import User
 from services import rooms_queries
+
+
+async def _load_room_jira_mappings(room_ids: list[object]) -> list[RoomJiraMapping | None]:
+    rows = {str(m.room_id): m for m in await RoomJiraMapping.filter(room_id__in=room_ids)}  # type: ignore[attr-defined]
+    return [rows.get(str(room_id)) for room_id in room_ids]
 
 
 async def _load_users(ids: list[int]) -> list[User | None]:
@@ -40,3 +46,8 @@ class Loaders:
     @cached_property
     def issue_jira_link(self) -> DataLoader[int, rooms_queries.Row | None]:
         return DataLoader(load_fn=rooms_queries.jira_links_by_issue)
+
+    # jira mapping (room id -> the room's mapping)
+    @cached_property
+    def room_jira_mapping(self) -> DataLoader[object, RoomJiraMapping | None]:
+        return DataLoader(load_fn=_load_room_jira_mappings)

@@ -18,6 +18,7 @@ from models.rooms import Room as RoomModel
 from models.users import User as UserModel
 from schema.context import Context
 from schema.types.common import UserError
+from schema.types.jira_mapping import RoomJiraMapping
 from schema.types.users import User
 from services import rooms_queries
 
@@ -184,6 +185,11 @@ class Room:
                 issue.prefetched_votes = issue.visible_votes(votes, info.context.user)
         return issues
 
+    @strawberry.field(description="The room's Jira mapping, or null.")
+    async def jira_mapping(self, info: Info[Context, None]) -> RoomJiraMapping | None:
+        mapping = await info.context.loaders.room_jira_mapping.load(self.db_id)
+        return RoomJiraMapping.from_model(mapping) if mapping else None
+
 
 def _selects(selections: Sequence[Any], name: str) -> bool:
     """Whether the selection (through fragments, not into nested fields) asks for `name`."""
@@ -277,6 +283,11 @@ class EstimatePushUpdated:
 class RoomJiraMappingUpdated:
     room_id: strawberry.ID
     at: datetime
+
+    @strawberry.field(description="The mapping now; null once removed.")
+    async def mapping(self, info: Info[Context, None]) -> RoomJiraMapping | None:
+        row = await info.context.loaders.room_jira_mapping.load(uuid.UUID(str(self.room_id)))
+        return RoomJiraMapping.from_model(row) if row else None
 
 
 RoomEvent = Annotated[

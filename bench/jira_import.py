@@ -1,0 +1,180 @@
+"""Importing 100 Jira issues with `importJiraIssues` (real server + sandbox).
+
+Reports, per import: the requests the sandbox received (its request log; target <= 2), the SQL
+statements the import service sends for 10 and for 100 issues (counted in this process on the
+same database: they must not grow), and wall time, median and p99, of a first import into a
+fresh room (creates) and of a re-import (updates). Baseline, same run and same sandbox: the bare
+bulkfetch of the same keys by a JiraClient in this process. Runs alternate so drift affects
+every side alike.
+
+    .venv/bin/python -m bench.jira_import [--issues 100] [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import httpx
+
+from bench.jira_list_issues import (
+    ACME,
+    StaticTokens,
+    connect_server_user,
+    direct_token,
+    jira_requests_since,
+    last_seq,
+)
+from bench.support import Uvicorn, app_env, percentile, scratch_database
+from core.runtime import make_jira_http
+from jira_cloud.client import JiraClient
+from services import jira_import
+from services.rooms import create_room
+from tests.jira_support import (
+    SandboxProcess,
+    connect_user,
+    make_runtime,
+    make_user,
+    new_account,
+)
+from tests.resolvers.test_rooms_query_count import counted_queries
+from tests.support import GraphQLClient, free_port
+
+IMPORT = """mutation($r: ID!, $k: [String!]!) { importJiraIssues(roomId: $r, issueKeys: $k) {
+  issues { id title jiraLink { key url jiraIssueId lastSyncedAt pushStatus } }
+  created updated errors { code field message } } }"""
+CREATE_ROOM = "mutation($n: String!) { createRoom(input: {name: $n}) { room { id } } }"
+SITE_URL = "https://acme-demo.atlassian.net"
+
+
+async def new_keys(sandbox: SandboxProcess, count: int) -> list[str]:
+    body = {"projectKey": "PLAT", "count": count, "emitWebhooks": False}
+    return list((await sandbox.admin("POST", f"/sites/{ACME}/issues/bulk", json=body))["keys"])
+
+
+async def sql_statements(sandbox: SandboxProcess, size: int) -> tuple[int, int]:
+    """Statements of the import service for `size` issues: (first import, re-import)."""
+    runtime = await make_runtime(sandbox)
+    try:
+        user = await make_user()
+        await connect_user(runtime, user, await new_account(sandbox, [ACME]))
+        room = await create_room(user, f"sql {size}")
+        keys = await new_keys(sandbox, size)
+        counts = []
+        for _ in range(2):
+            with counted_queries() as queries:
+                result = await jira_import.import_issues(runtime, user, str(room.id), keys, None)
+            assert not result.errors and len(result.issues) == size, result.errors
+            counts.append(len(queries))
+        return counts[0], counts[1]
+    finally:
+        assert runtime.jira_http is not None
+        await runtime.jira_http.aclose()
+
+
+async def timed(sandbox: SandboxProcess, call: Callable[[], Awaitable[Any]]) -> tuple[float, int]:
+    seq = await last_seq(sandbox)
+    started = time.perf_counter()
+    await call()
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    return elapsed_ms, await jira_requests_since(sandbox, seq)
+
+
+def line(name: str, times: list[float], requests: list[int]) -> str:
+    return (
+        f"  {name:<26} median {statistics.median(times):7.1f} ms   p99 "
+        f"{percentile(times, 99):7.1f} ms   sandbox requests per call {sorted(set(requests))}"
+    )
+
+
+async def run(
+    sandbox: SandboxProcess, server_url: str, gql: GraphQLClient, http: httpx.AsyncClient, n: int,
+    runs: int,
+) -> None:  # fmt: skip
+    keys = await new_keys(sandbox, n)
+    token = await connect_server_user(gql, server_url, sandbox)
+    client = JiraClient(
+        http, f"{sandbox.url}/api", ACME, StaticTokens(await direct_token(sandbox, http)),
+        site_url=SITE_URL,
+    )  # fmt: skip
+
+    async def new_room() -> str:
+        data = await gql.data(CREATE_ROOM, {"n": "bench"}, token=token)
+        return str(data["createRoom"]["room"]["id"])
+
+    async def import_into(room: str, created: int, updated: int) -> None:
+        data = await gql.data(IMPORT, {"r": room, "k": keys}, token=token)
+        payload = data["importJiraIssues"]
+        assert payload["errors"] == [], payload["errors"]
+        assert (payload["created"], payload["updated"]) == (created, updated)
+        assert len(payload["issues"]) == n
+
+    async def bulkfetch() -> None:
+        assert len((await client.bulkfetch(keys, fields=jira_import.IMPORT_FIELDS)).issues) == n
+
+    warm_room = await new_room()
+    await timed(sandbox, lambda: import_into(warm_room, n, 0))  # warm pools and caches
+    await timed(sandbox, bulkfetch)
+    results: dict[str, tuple[list[float], list[int]]] = {
+        "import (creates)": ([], []),
+        "re-import (updates)": ([], []),
+        "bare bulkfetch": ([], []),
+    }
+    for _ in range(runs):
+        room = await new_room()
+        for name, call in (
+            ("import (creates)", lambda room=room: import_into(room, n, 0)),
+            ("re-import (updates)", lambda room=room: import_into(room, 0, n)),
+            ("bare bulkfetch", bulkfetch),
+        ):
+            elapsed, requests = await timed(sandbox, call)
+            results[name][0].append(elapsed)
+            results[name][1].append(requests)
+
+    print(f"importJiraIssues: {n} issues, {runs} runs per side")
+    for name, (times, requests) in results.items():
+        print(line(name, times, requests))
+    base = statistics.median(results["bare bulkfetch"][0])
+    for name in ("import (creates)", "re-import (updates)"):
+        print(
+            f"  {name} median / bare bulkfetch: {statistics.median(results[name][0]) / base:.2f}x"
+        )
+
+
+async def main(n: int, runs: int) -> None:
+    sandbox = SandboxProcess().start()
+    port = free_port()
+    try:
+        async with scratch_database() as database_url:
+            small, large = await sql_statements(sandbox, 10), await sql_statements(sandbox, n)
+            env = app_env(
+                database_url,
+                PUBLIC_URL=f"http://127.0.0.1:{port}",
+                ATLASSIAN_AUTH_URL=f"{sandbox.url}/auth",
+                ATLASSIAN_API_URL=f"{sandbox.url}/api",
+            )
+            server = Uvicorn("app:create_app", env, port=port).start()
+            gql = GraphQLClient(server.url)
+            http = make_jira_http()
+            try:
+                await run(sandbox, server.url, gql, http, n, runs)
+            finally:
+                await gql.aclose()
+                await http.aclose()
+                server.stop()
+            print(f"  SQL statements of the import service (first import, re-import): "
+                  f"10 issues {small}, {n} issues {large}")  # fmt: skip
+    finally:
+        sandbox.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--issues", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    asyncio.run(main(args.issues, args.runs))

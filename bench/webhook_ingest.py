@@ -1,0 +1,232 @@
+"""Webhook ingest: 2,000 signed deliveries (10% duplicates, 10% out of order) at a real server.
+
+The bench plays Jira: it signs each delivery (HS256, the dev client secret) and posts it to
+/webhooks/jira from `--concurrency` keep-alive connections as fast as they are acknowledged
+(closed loop = the highest rate the server sustains). Measures acknowledgement p50/p99,
+deliveries per second, and the time from the first send until every linked issue shows its
+latest title. Checks each delivery was stored once and applied once (attempts == 1), and that
+out-of-order deliveries did not win. Baseline: /healthz latency in the same run (idle and
+under load). The server runs the in-process job queue on a scratch database, or with
+`--redis` enqueues to arq on Redis and an `agilekit worker` process applies the deliveries.
+
+    .venv/bin/python -m bench.webhook_ingest [--deliveries 2000] [--concurrency 8] [--redis]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import jwt
+
+from bench.support import (
+    REDIS_URL,
+    ROOT,
+    Uvicorn,
+    app_env,
+    percentile,
+    scratch_database,
+    summary,
+)
+from core.settings import Settings
+from models.integrations import JiraConnection, JiraIssueLink, JiraSite
+from models.rooms import Issue, Room
+from models.users import User
+from models.webhooks import JiraWebhookDelivery
+
+SITE = "https://bench.atlassian.net"
+BASE = datetime(2026, 11, 1, tzinfo=UTC)
+
+
+async def seed(issues: int) -> dict[str, int]:
+    """`issues` Jira issues, each linked to one room issue; returns jira id -> room issue id."""
+    now = datetime.now(UTC)
+    user = await User.create(subject="bench|wh", email="wh@bench.example")
+    conn = await JiraConnection.create(
+        user=user,
+        access_expires_at=now,
+        refresh_issued_at=now,
+        refresh_family_started_at=now,
+        connected_at=now,
+        last_refreshed_at=now,
+    )
+    await JiraSite.create(connection=conn, cloud_id="bench-cloud", url=SITE, name="bench")
+    room = await Room.create(owner=user, name="Bench", deck=["1", "2"])
+    mapping: dict[str, int] = {}
+    for n in range(issues):
+        issue = await Issue.create(room=room, position=n, title="initial")
+        jira_id = str(20_000 + n)
+        await JiraIssueLink.create(
+            issue=issue,
+            cloud_id="bench-cloud",
+            jira_issue_id=jira_id,
+            key=f"B-{n}",
+            url=f"{SITE}/browse/B-{n}",
+            last_synced_at=now,
+        )
+        mapping[jira_id] = issue.id
+    return mapping
+
+
+def plan(total: int, jira_ids: list[str], rng: random.Random) -> tuple[list[dict], dict[str, str]]:
+    """Deliveries in send order (10% duplicates, 10% swapped with their successor) and the
+    title each issue must end with."""
+    unique = total - total // 10
+    versions: dict[str, int] = {}
+    events = []
+    for n in range(unique):
+        jira_id = jira_ids[n % len(jira_ids)]
+        version = versions[jira_id] = versions.get(jira_id, 0) + 1
+        events.append({"ident": uuid.uuid4().hex, "jira_id": jira_id, "version": version})
+    for n in rng.sample(range(len(events) - 1), unique // 10):
+        events[n], events[n + 1] = events[n + 1], events[n]
+    for _ in range(total - unique):
+        at = rng.randrange(len(events))
+        events.insert(at + 1, dict(events[at]))  # a retry of the same identifier
+    final = {jira_id: f"{jira_id} v{version}" for jira_id, version in versions.items()}
+    return events, final
+
+
+def body(event: dict[str, Any]) -> dict[str, Any]:
+    jira_id, version = event["jira_id"], event["version"]
+    updated = BASE + timedelta(seconds=version)
+    return {
+        "timestamp": int(updated.timestamp() * 1000),
+        "webhookEvent": "jira:issue_updated",
+        "matchedWebhookIds": [1],
+        "issue": {
+            "id": jira_id,
+            "self": f"{SITE}/rest/api/2/issue/{jira_id}",
+            "key": f"B-{jira_id}",
+            "fields": {
+                "summary": f"{jira_id} v{version}",
+                "description": f"h2. version {version}",
+                "updated": updated.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
+            },
+        },
+        "changelog": {"items": [{"field": "summary", "fieldId": "summary"}]},
+    }
+
+
+async def send_all(url: str, events: list[dict], concurrency: int, secret: str) -> list[float]:
+    queue: asyncio.Queue[dict] = asyncio.Queue()
+    for event in events:
+        queue.put_nowait(event)
+    latencies: list[float] = []
+
+    async def sender() -> None:
+        async with httpx.AsyncClient(timeout=30) as http:
+            while not queue.empty():
+                event = queue.get_nowait()
+                token = jwt.encode({"exp": int(time.time()) + 300}, secret, "HS256")
+                headers = {
+                    "authorization": f"Bearer {token}",
+                    "x-atlassian-webhook-identifier": event["ident"],
+                }
+                started = time.perf_counter()
+                answer = await http.post(f"{url}/webhooks/jira", json=body(event), headers=headers)
+                latencies.append((time.perf_counter() - started) * 1000)
+                assert answer.status_code == 200, answer.text
+
+    await asyncio.gather(*(sender() for _ in range(concurrency)))
+    return latencies
+
+
+async def probe_healthz(url: str, stop: asyncio.Event, every: float = 0.01) -> list[float]:
+    latencies: list[float] = []
+    async with httpx.AsyncClient(timeout=10) as http:
+        while not stop.is_set():
+            started = time.perf_counter()
+            await http.get(f"{url}/healthz")
+            latencies.append((time.perf_counter() - started) * 1000)
+            await asyncio.sleep(every)
+    return latencies
+
+
+async def wait_applied(mapping: dict[str, int], final: dict[str, str], limit: float) -> None:
+    expected = {mapping[jira_id]: title for jira_id, title in final.items()}
+    deadline = time.monotonic() + limit
+    while True:
+        rows = dict(await Issue.filter(id__in=list(expected)).values_list("id", "title"))
+        if rows == expected:
+            return
+        if time.monotonic() > deadline:
+            wrong = sum(1 for k, v in expected.items() if rows.get(k) != v)
+            raise AssertionError(f"{wrong} issues without their latest title")
+        await asyncio.sleep(0.05)
+
+
+def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """`agilekit worker`: the jobs run in their own process, as in production."""
+    command = [sys.executable, "-m", "cli", "worker"]
+    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+
+
+async def main(args: argparse.Namespace) -> None:
+    rng = random.Random(6)
+    secret = Settings(agilekit_env="development").jira_client_secret
+    async with scratch_database() as database_url:
+        mapping = await seed(args.issues)
+        events, final = plan(args.deliveries, list(mapping), rng)
+        env = app_env(database_url, **({"REDIS_URL": REDIS_URL} if args.redis else {}))
+        server = Uvicorn("app:create_app", env).start()
+        worker = start_worker(env) if args.redis else None
+        try:
+            idle_stop = asyncio.Event()
+            idle_task = asyncio.create_task(probe_healthz(server.url, idle_stop))
+            await asyncio.sleep(1)
+            idle_stop.set()
+            idle = await idle_task
+            stop = asyncio.Event()
+            probe = asyncio.create_task(probe_healthz(server.url, stop, every=0.005))
+            started = time.perf_counter()
+            acks = await send_all(server.url, events, args.concurrency, secret)
+            sent_s = time.perf_counter() - started
+            stop.set()
+            loaded = await probe
+            await wait_applied(mapping, final, 120)
+            applied_s = time.perf_counter() - started
+        finally:
+            server.stop()
+            if worker is not None:
+                worker.terminate()
+                worker.wait(10)
+        rows = await JiraWebhookDelivery.all().values_list("attempts", "processed_at")
+    unique = len({event["ident"] for event in events})
+    print(
+        f"deliveries sent {len(events)} (unique {unique}), issues {args.issues}, "
+        f"concurrency {args.concurrency}"
+    )
+    print(f"ack latency          {summary(acks)}")
+    print(f"/healthz idle        {summary(idle)}")
+    print(f"/healthz under load  {summary(loaded)}")
+    print(f"throughput           {len(events) / sent_s:8.1f} deliveries/s ({sent_s:.2f} s)")
+    print(f"all issues updated   {applied_s:8.2f} s after the first send")
+    once = len(rows) == unique and all(a == 1 and p is not None for a, p in rows)
+    print(
+        f"stored once + applied once: {once} (rows {len(rows)}, "
+        f"attempts>1: {sum(1 for a, _ in rows if a != 1)})"
+    )
+    print(
+        f"ack p99 target < 25 ms: {'met' if percentile(acks, 99) < 25 else 'NOT met'}; "
+        f"median {statistics.median(acks):.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--deliveries", type=int, default=2000)
+    parser.add_argument("--issues", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--redis", action="store_true", help="arq on Redis + a worker process")
+    asyncio.run(main(parser.parse_args()))

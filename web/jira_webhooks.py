@@ -1,0 +1,67 @@
+"""POST /webhooks/jira: authenticate, store in the inbox once, answer 200, then enqueue.
+
+Nothing is stored unless the bearer JWT verifies (401). Bodies over MAX_WEBHOOK_BYTES get 413,
+non-JSON 400. A repeated X-Atlassian-Webhook-Identifier answers 200 without a second row.
+Enqueueing runs after the response (a background task); if it fails the sweeper cron
+processes the stored row, so an acknowledged delivery is never lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from core.runtime import Runtime
+from jira_cloud.webhook_auth import WebhookAuthError, verify_webhook_jwt
+from services.jira_webhooks import enqueue_processing, store_delivery
+
+log = logging.getLogger("agilekit.jira.webhooks")
+
+MAX_WEBHOOK_BYTES = 256 * 1024
+IDENTIFIER_HEADER = "x-atlassian-webhook-identifier"
+
+
+async def jira_webhook(request: Request) -> Response:
+    runtime: Runtime = request.app.state.runtime
+    try:
+        verify_webhook_jwt(
+            request.headers.get("authorization"), runtime.settings.jira_client_secret
+        )
+    except WebhookAuthError as exc:
+        log.info("webhook refused: %s", exc)
+        return _error(401, "unauthorized")
+    body = await _read_capped(request)
+    if body is None:
+        return _error(413, "body too large")
+    identifier = (request.headers.get(IDENTIFIER_HEADER) or "").strip()
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return _error(400, "invalid JSON")
+    if not isinstance(payload, dict) or not identifier or len(identifier) > 128:
+        return _error(400, "expected a JSON object and an X-Atlassian-Webhook-Identifier")
+    delivery_id, created = await store_delivery(identifier, payload)
+    task = BackgroundTask(enqueue_processing, runtime, delivery_id) if created else None
+    return JSONResponse({"ok": True, "duplicate": not created}, background=task)
+
+
+async def _read_capped(request: Request) -> bytes | None:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_WEBHOOK_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_WEBHOOK_BYTES:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _error(status: int, message: str) -> Response:
+    return JSONResponse({"error": message}, status_code=status)
