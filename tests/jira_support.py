@@ -21,7 +21,7 @@ from core.runtime import Runtime, make_jira_http
 from core.settings import Settings
 from models.users import Plan, User
 from services.jira_connection import ConnectResult, complete_connect, start_connect
-from tests.support import ROOT, free_port, unique_name, wait_http_ok
+from tests.support import ROOT, GraphQLClient, ServerProcess, free_port, unique_name, wait_http_ok
 
 __all__ = ["free_port"]
 
@@ -152,3 +152,25 @@ async def connect_user(
     url = await start_connect(runtime, user, return_to)
     answer = await consent(url, account, site=site)
     return await complete_connect(runtime, answer["code"], answer["state"], user)
+
+
+ACME_CLOUD_ID = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"  # the sandbox's first demo site
+START_CONNECT = "mutation { startJiraConnect { authorizeUrl errors { code } } }"
+
+
+async def connect_via_graphql(
+    gql: GraphQLClient,
+    server: ServerProcess,
+    sandbox: SandboxProcess,
+    token: str,
+    sites: list[str] | None = None,
+) -> str:
+    """Connect the token's user the way a browser does: startJiraConnect, the sandbox's consent
+    page, our callback route. Returns the new Atlassian account id."""
+    url = (await gql.data(START_CONNECT, token=token))["startJiraConnect"]["authorizeUrl"]
+    account = await new_account(sandbox, sites or [ACME_CLOUD_ID])
+    answer = await consent(url, account)
+    async with httpx.AsyncClient(timeout=30) as http:
+        callback = await http.get(f"{server.url}/integrations/jira/callback", params=answer)
+    assert callback.status_code == 303, callback.text
+    return account

@@ -6,14 +6,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.jira_support import SandboxProcess, consent, new_account
+from tests.jira_support import ACME_CLOUD_ID as ACME
+from tests.jira_support import SandboxProcess
+from tests.jira_support import connect_via_graphql as connect
 from tests.support import GraphQLClient, ServerProcess
 
-ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
-START = "mutation { startJiraConnect { authorizeUrl errors { code } } }"
 PROJECTS = """query($first:Int,$after:String){ jiraProjects(first:$first, after:$after) {
   edges { cursor node { key name teamManaged } } pageInfo { hasNextPage endCursor } } }"""
 BOARDS = """query($key:String!){ jiraBoards(projectKey:$key) {
@@ -40,19 +39,6 @@ async def gql(jira_server: ServerProcess) -> AsyncIterator[GraphQLClient]:
 
 async def sign_in(gql: GraphQLClient, plan: str = "PREMIUM") -> str:
     return await gql.sign_in(f"browse-{datetime.now(UTC).timestamp()}@example.com", plan)
-
-
-async def connect(
-    gql: GraphQLClient, server: ServerProcess, sandbox: SandboxProcess, token: str
-) -> str:
-    """Consent through the sandbox page and our callback route; returns the Atlassian account."""
-    url = (await gql.data(START, token=token))["startJiraConnect"]["authorizeUrl"]
-    account = await new_account(sandbox, [ACME])
-    answer = await consent(url, account)
-    async with httpx.AsyncClient(timeout=30) as http:
-        callback = await http.get(f"{server.url}/integrations/jira/callback", params=answer)
-    assert callback.status_code == 303, callback.text
-    return account
 
 
 @pytest.fixture(scope="module")

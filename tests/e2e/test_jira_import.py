@@ -6,15 +6,13 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.jira_support import SandboxProcess, consent, new_account
+from tests.jira_support import ACME_CLOUD_ID as ACME
+from tests.jira_support import SandboxProcess, connect_via_graphql
 from tests.resolvers.room_helpers import RoomSubscriber, create_room, join_room
 from tests.support import GraphQLClient, ServerProcess
 
-ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
-START = "mutation { startJiraConnect { authorizeUrl errors { code } } }"
 ISSUES = """query($source:JiraIssueSourceInput!){ jiraIssues(source:$source, first:100) {
   edges { node { key id summary } } } }"""
 IMPORT = """mutation($r: ID!, $k: [String!]!) { importJiraIssues(roomId: $r, issueKeys: $k) {
@@ -43,13 +41,7 @@ async def connected(jira_server: ServerProcess, jira_sandbox: SandboxProcess) ->
     client = GraphQLClient(jira_server.url)
     try:
         token = await sign_in(client)
-        url = (await client.data(START, token=token))["startJiraConnect"]["authorizeUrl"]
-        answer = await consent(url, await new_account(jira_sandbox, [ACME]))
-        async with httpx.AsyncClient(timeout=30) as http:
-            callback = await http.get(
-                f"{jira_server.url}/integrations/jira/callback", params=answer
-            )
-        assert callback.status_code == 303, callback.text
+        await connect_via_graphql(client, jira_server, jira_sandbox, token)
     finally:
         await client.aclose()
     return token

@@ -6,14 +6,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.jira_support import SandboxProcess, consent, new_account
+from tests.jira_support import SandboxProcess
+from tests.jira_support import connect_via_graphql as connect
 from tests.support import GraphQLClient, ServerProcess
 
-ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
-START = "mutation { startJiraConnect { authorizeUrl errors { code } } }"
 CREATE = "mutation($n:String!){ createRoom(input:{name:$n}) { room { id } errors { code } } }"
 JOIN = "mutation($r:ID!){ joinRoom(roomId:$r) { room { id } errors { code } } }"
 FIELDS = """cloudId projectKey boardId sprintId storyPointsFieldId storyPointsFieldSource
@@ -29,18 +27,6 @@ pytestmark = pytest.mark.usefixtures("database_url")
 
 async def sign_in(gql: GraphQLClient, who: str, plan: str = "PREMIUM") -> str:
     return await gql.sign_in(f"mapping-{who}-{datetime.now(UTC).timestamp()}@example.com", plan)
-
-
-async def connect(
-    gql: GraphQLClient, server: ServerProcess, sandbox: SandboxProcess, token: str
-) -> str:
-    url = (await gql.data(START, token=token))["startJiraConnect"]["authorizeUrl"]
-    account = await new_account(sandbox, [ACME])
-    answer = await consent(url, account)
-    async with httpx.AsyncClient(timeout=30) as http:
-        callback = await http.get(f"{server.url}/integrations/jira/callback", params=answer)
-    assert callback.status_code == 303, callback.text
-    return account
 
 
 async def webhooks_of(sandbox: SandboxProcess, account: str) -> list[dict[str, Any]]:
