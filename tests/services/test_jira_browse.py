@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -15,19 +14,11 @@ from models.integrations import JiraConnection, JiraConnectionStatus
 from models.users import User
 from services import jira_browse as browse
 from services.jira_browse import IssueSource
-from tests.jira_support import SandboxProcess, connect_user, make_runtime, make_user, new_account
+from tests.jira_support import SandboxProcess, connect_user, make_user, new_account
 
 pytestmark = pytest.mark.usefixtures("database_url")
 ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
 GLOBEX = "2b7e9d44-8a1f-4e3c-b5d2-9c0a7f6e1d02"
-
-
-@pytest.fixture(scope="module")
-async def runtime(jira_sandbox: SandboxProcess) -> AsyncIterator[Runtime]:
-    runtime = await make_runtime(jira_sandbox)
-    yield runtime
-    assert runtime.jira_http is not None
-    await runtime.jira_http.aclose()
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,7 +15,7 @@ from models.users import User
 from services import jira_import
 from services.jira_connection import select_site
 from services.rooms import create_room
-from tests.jira_support import SandboxProcess, connect_user, make_runtime, make_user, new_account
+from tests.jira_support import SandboxProcess, connect_user, make_user, new_account
 from tests.resolvers.test_rooms_query_count import counted_queries
 
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -47,14 +46,6 @@ def test_matching_keeps_the_key_order_and_explains_moved_issues() -> None:
     assert [i.key for i in ordered] == ["A-1", "B-2"] and missing == ["C-3"]
     moved, missing = jira_import._match(["OLD-1", "B-2"], [_issue("7", "NEW-1"), fetched[0]])
     assert [i.key for i in moved] == ["B-2", "NEW-1"] and missing == []
-
-
-@pytest.fixture(scope="module")
-async def runtime(jira_sandbox: SandboxProcess) -> AsyncIterator[Runtime]:
-    runtime = await make_runtime(jira_sandbox)
-    yield runtime
-    assert runtime.jira_http is not None
-    await runtime.jira_http.aclose()
 
 
 @pytest.fixture(scope="module")

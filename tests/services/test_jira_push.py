@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,19 +25,11 @@ from models.rooms import Issue, IssueStatus, Room, RoomMember, Vote
 from models.users import User
 from services import jira_push
 from services.jira_browse import client_for
-from tests.jira_support import SandboxProcess, connect_user, make_runtime, make_user, new_account
+from tests.jira_support import SandboxProcess, connect_user, make_user, new_account
 
 pytestmark = pytest.mark.usefixtures("database_url")
 ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
 PLAT_SP = "customfield_10026"
-
-
-@pytest.fixture(scope="module")
-async def runtime(jira_sandbox: SandboxProcess) -> AsyncIterator[Runtime]:
-    runtime = await make_runtime(jira_sandbox)
-    yield runtime
-    assert runtime.jira_http is not None
-    await runtime.jira_http.aclose()
 
 
 @pytest.fixture(scope="module")
