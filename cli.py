@@ -55,14 +55,14 @@ def _worker(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from arq.worker import run_worker
-
     from core.logging import configure_logging
-    from jobs.worker import settings_class
+    from jobs.resilient_worker import ResilientWorker
+    from jobs.worker import worker_options
 
     configure_logging(settings.log_level, settings.log_json)
     asyncio.set_event_loop(asyncio.new_event_loop())  # arq's Worker takes the current loop
-    worker = run_worker(settings_class(settings), burst=args.burst)
+    worker = ResilientWorker(**worker_options(settings), burst=args.burst)
+    worker.run()
     return 1 if args.burst and worker.jobs_failed else 0
 
 
@@ -131,6 +131,31 @@ def _rotate_keys(args: argparse.Namespace) -> int:
     return asyncio.run(run())
 
 
+def _webhooks(args: argparse.Namespace) -> int:
+    """List the webhook deliveries the sweeper gave up on, or make them pending again."""
+    from core.db import close_db, init_db
+    from models.webhooks import JiraWebhookDelivery
+    from services.jira_webhook_retries import dead_delivery_ids, replay_dead_deliveries
+
+    async def run() -> int:
+        await init_db(get_settings().database_url)
+        try:
+            if args.webhooks_command == "replay":
+                count = await replay_dead_deliveries(args.ids or None)
+                print(f"{count} dead deliveries made pending again; the next sweep runs them")
+                return 0
+            ids = await dead_delivery_ids()
+            rows = await JiraWebhookDelivery.filter(id__in=ids).order_by("id")
+            for row in rows:
+                print(f"{row.id}\t{row.event}\t{row.attempts} attempts\t{row.last_error or ''}")
+            print(f"{len(rows)} dead deliveries")
+            return 0
+        finally:
+            await close_db()
+
+    return asyncio.run(run())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="agilekit", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -167,6 +192,16 @@ def build_parser() -> argparse.ArgumentParser:
     keys.add_parser(
         "rotate", help="re-encrypt stored tokens under the first TOKEN_ENCRYPTION_KEYS key"
     ).set_defaults(handler=_rotate_keys)
+
+    webhooks = commands.add_parser(
+        "webhooks", help="Jira webhook deliveries the sweeper gave up on"
+    ).add_subparsers(dest="webhooks_command", required=True)
+    webhooks.add_parser("dead", help="list them with their last error").set_defaults(
+        handler=_webhooks
+    )
+    replay = webhooks.add_parser("replay", help="make them pending again (all, or these ids)")
+    replay.add_argument("ids", nargs="*", type=int)
+    replay.set_defaults(handler=_webhooks)
     return parser
 
 

@@ -127,6 +127,21 @@ class Uvicorn:
                 self.process.kill()
 
 
+async def drop_redis_keys(prefix: str) -> int:
+    """Delete this run's keys: ours under the prefix and arq's results of our job ids."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(REDIS_URL)
+    deleted = 0
+    try:
+        for pattern in (f"{prefix}*", f"arq:*{prefix}*"):
+            async for key in client.scan_iter(match=pattern, count=500):
+                deleted += await client.delete(key)
+    finally:
+        await client.aclose()
+    return deleted
+
+
 def app_env(database_url: str, **extra: str) -> dict[str, str]:
     return {
         "AGILEKIT_ENV": "development",

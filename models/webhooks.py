@@ -10,7 +10,10 @@ class JiraWebhookDelivery(Model):
     """One delivery keyed by X-Atlassian-Webhook-Identifier (unchanged across Jira's retries).
 
     `site_url` is "" when the body does not tell the site, so the unique pair still dedupes.
-    A row with `processed_at` NULL is pending: the job or the sweeper cron will process it.
+    A row with `processed_at` NULL is pending: the job or the sweeper cron will process it,
+    the sweeper not before `next_attempt_at`. After MAX_ATTEMPTS failures it is dead: `dead_at`
+    set, `last_error` kept, skipped until an operator replays it
+    (services.jira_webhook_retries.replay_dead_deliveries).
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -24,6 +27,8 @@ class JiraWebhookDelivery(Model):
     processed_at = fields.DatetimeField(null=True)
     attempts = fields.IntField(default=0)
     last_error = fields.CharField(max_length=1024, null=True)
+    next_attempt_at = fields.DatetimeField(null=True, description="sweeper backoff after a failure")
+    dead_at = fields.DatetimeField(null=True, description="gave up; replayable")
 
     class Meta:
         table = "jira_webhook_deliveries"

@@ -4,14 +4,21 @@ A registration is made when the first mapping needs it, re-made when a mapping n
 the registered fieldIdsFilter lacks, refreshed by a daily cron and deleted in Jira when no
 mapping uses it any more (or the connection is disconnected). Its state is copied onto every
 mapping that uses it, so reading a mapping needs no join.
+
+Everything that creates, re-registers or deletes one registration holds its registration_lock,
+and a mapping row is written before (deleted before) its registration is ensured (released):
+so two rooms mapped at once make one Jira webhook, and a release never deletes a webhook that
+a mapping written meanwhile relies on.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Collection
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
+from core.errors import ErrorCode, ServiceError
 from core.runtime import Runtime
 from jira_cloud import errors as jira
 from jira_cloud import webhooks_api
@@ -26,12 +33,15 @@ from models.integrations import (
     WebhookStatus,
 )
 from services.jira_connection import connection_tokens
+from services.keyed_lock import keyed_lock
 
 log = logging.getLogger("agilekit.jira.webhooks")
 
 EVENTS = ("jira:issue_created", "jira:issue_updated", "jira:issue_deleted")
 BASE_FIELDS = ("summary", "description", "status")
 MAX_ERROR = 1000
+LOCK_TTL_MS = 120_000  # longer than a delete + register + refresh round (20 s timeouts)
+LOCK_WAIT_S = 60.0
 
 
 def webhook_url(runtime: Runtime) -> str:
@@ -55,6 +65,17 @@ async def client_for_connection(
     return JiraClient(
         runtime.jira_http, runtime.settings.api_base_url, cloud_id, tokens, site_url=site.url
     )
+
+
+def registration_lock(
+    runtime: Runtime, connection_id: int, cloud_id: str, project_key: str
+) -> AbstractAsyncContextManager[None]:
+    name = f"jira-webhook-registration:{connection_id}:{cloud_id}:{project_key}"
+    return keyed_lock(runtime, name, LOCK_TTL_MS, LOCK_WAIT_S, _registration_busy)
+
+
+def _registration_busy() -> ServiceError:
+    return ServiceError(ErrorCode.JIRA_UNAVAILABLE, "The Jira webhook is being changed; try again.")
 
 
 def _users(registration: JiraWebhookRegistration):  # type: ignore[no-untyped-def]
@@ -102,13 +123,14 @@ async def ensure_registration(
     sprint_field: str | None,
 ) -> JiraWebhookRegistration:
     """The project's registration, made (or re-made) in Jira when it is not usable as is."""
-    registration, _ = await JiraWebhookRegistration.get_or_create(
-        connection_id=connection_id, cloud_id=client.cloud_id, project_key=project_key
-    )
-    fields = await wanted_fields(registration, sprint_field)
-    if not _usable(registration, fields, datetime.now(UTC)):
-        await register(runtime, client, registration, fields)
-    await copy_to_mappings(registration)
+    async with registration_lock(runtime, connection_id, client.cloud_id, project_key):
+        registration, _ = await JiraWebhookRegistration.get_or_create(
+            connection_id=connection_id, cloud_id=client.cloud_id, project_key=project_key
+        )
+        fields = await wanted_fields(registration, sprint_field)
+        if not _usable(registration, fields, datetime.now(UTC)):
+            await register(runtime, client, registration, fields)
+        await copy_to_mappings(registration)
     return registration
 
 
@@ -151,17 +173,19 @@ def _fail(registration: JiraWebhookRegistration, reason: str) -> None:
 
 async def release(
     runtime: Runtime, connection_id: int | None, cloud_id: str, project_key: str
-) -> None:
-    """Delete the registration (in Jira too) when no mapping uses it any more."""
+) -> bool:
+    """Delete the registration (in Jira too) when no mapping uses it any more; True if so."""
     if connection_id is None:
-        return
-    registration = await JiraWebhookRegistration.get_or_none(
-        connection_id=connection_id, cloud_id=cloud_id, project_key=project_key
-    )
-    if registration is None or await _users(registration).exists():
-        return
-    await delete_in_jira(runtime, registration)
-    await registration.delete()
+        return False
+    async with registration_lock(runtime, connection_id, cloud_id, project_key):
+        registration = await JiraWebhookRegistration.get_or_none(
+            connection_id=connection_id, cloud_id=cloud_id, project_key=project_key
+        )
+        if registration is None or await _users(registration).exists():
+            return False
+        await delete_in_jira(runtime, registration)
+        await registration.delete()
+    return True
 
 
 async def delete_in_jira(runtime: Runtime, registration: JiraWebhookRegistration) -> None:
@@ -228,6 +252,27 @@ async def refresh_all(
     return counts
 
 
+def _key(registration: JiraWebhookRegistration) -> tuple[int, str, str]:
+    return registration.connection_id, registration.cloud_id, registration.project_key  # type: ignore[attr-defined]
+
+
+async def _register_missing(
+    runtime: Runtime,
+    client: JiraClient,
+    registration: JiraWebhookRegistration,
+) -> bool:
+    """Expired (Jira drops it), deleted by someone, or never made: register anew, unless a
+    mapping change did so (or released it) since the list was read."""
+    async with registration_lock(runtime, *_key(registration)):
+        current = await JiraWebhookRegistration.get_or_none(id=registration.id)
+        if current is None or current.webhook_id != registration.webhook_id:
+            return False
+        current.webhook_id = None
+        await register(runtime, client, current, await wanted_fields(current, None))
+        await copy_to_mappings(current)
+    return True
+
+
 async def _refresh_site(
     runtime: Runtime,
     client: JiraClient,
@@ -238,23 +283,20 @@ async def _refresh_site(
     alive: list[JiraWebhookRegistration] = []
     for registration in registrations:
         if not await _users(registration).exists():
-            await delete_in_jira(runtime, registration)
-            await registration.delete()
-            counts["deleted"] += 1
+            if await release(runtime, *_key(registration)):  # re-checked under the lock
+                counts["deleted"] += 1
         elif registration.webhook_id in in_jira:
             alive.append(registration)
-        else:  # expired (Jira drops it), deleted by someone, or never made: register anew
-            registration.webhook_id = None
-            await register(runtime, client, registration, await wanted_fields(registration, None))
-            await copy_to_mappings(registration)
+        elif await _register_missing(runtime, client, registration):
             counts["registered"] += 1
     if not alive:
         return
     expires = await webhooks_api.refresh_webhooks(client, [r.webhook_id for r in alive])  # type: ignore[misc]
     for registration in alive:
-        registration.expires_at = expires
-        registration.status = WebhookStatus.ACTIVE
-        registration.error = None
-        await registration.save()
-        await copy_to_mappings(registration)
-        counts["refreshed"] += 1
+        # Only if still this webhook: a mapping change may have re-made or released it since.
+        same = {"id": registration.id, "webhook_id": registration.webhook_id}
+        refreshed = {"expires_at": expires, "status": WebhookStatus.ACTIVE, "error": None}
+        if await JiraWebhookRegistration.filter(**same).update(**refreshed):
+            await registration.refresh_from_db()
+            await copy_to_mappings(registration)
+            counts["refreshed"] += 1

@@ -6,8 +6,8 @@ a delivery whose `fields.updated` (else the body's `timestamp`) is older is igno
 and out-of-order deliveries never undo newer text. Echoes of our own estimate pushes (every
 changelog item is the story-points field, set to the value we pushed) are no-ops.
 jira:issue_deleted marks links `deleted_in_jira` and emits IssueRemoved; the room issue row
-stays so its votes and history survive. jira:issue_created and sprint_* events are handed to
-`on_issue_created` callbacks (auto-import plugs in there).
+stays so its votes and history survive. jira:issue_created, sprint_* events and updates that
+move an issue between sprints are handed to `on_issue_created` callbacks (auto-import).
 """
 
 from __future__ import annotations
@@ -21,14 +21,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tortoise import connections
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from core.db import is_sqlite
 from core.runtime import Runtime
 from jira_cloud.adf import adf_to_text
 from models.integrations import JiraIssueLink, JiraSite, RoomJiraMapping
 from models.rooms import Issue
 from models.webhooks import JiraWebhookDelivery
+from services.jira_webhook_retries import record_failure
 from services.room_events import RoomEventKind, publish_room_event
 
 log = logging.getLogger("agilekit.jira.webhooks")
@@ -49,7 +50,8 @@ _created_hooks: list[IssueCreatedHook] = []
 
 
 def on_issue_created(callback: IssueCreatedHook) -> IssueCreatedHook:
-    """Register `callback(runtime, event)` for jira:issue_created and sprint_* deliveries."""
+    """Register `callback(runtime, event)` for jira:issue_created, sprint_* deliveries and
+    jira:issue_updated deliveries that change the issue's sprint."""
     if callback not in _created_hooks:
         _created_hooks.append(callback)
     return callback
@@ -68,6 +70,15 @@ INSERT INTO jira_webhook_deliveries
 VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, 0)
 ON CONFLICT (site_url, identifier) DO NOTHING
 RETURNING id
+"""
+_INSERT_SQLITE = _INSERT.replace("::jsonb", "").replace("$", "?")  # the embedded default
+# PostgreSQL: a repeated identifier answers the stored row's id in the same round trip (the
+# SELECT sees rows committed before the statement; a duplicate racing in falls back below).
+_STORE = f"""
+WITH inserted AS ({_INSERT})
+SELECT id, TRUE AS created FROM inserted
+UNION ALL
+SELECT id, FALSE FROM jira_webhook_deliveries WHERE site_url = $2 AND identifier = $1
 """
 
 
@@ -97,11 +108,12 @@ async def store_delivery(identifier: str, payload: dict[str, Any]) -> tuple[int,
         int(timestamp) if isinstance(timestamp, int | float) else None,
         datetime.now(UTC),
     ]
-    rows = await conn.execute_query_dict(_INSERT, params)
+    rows = await conn.execute_query_dict(_INSERT_SQLITE if is_sqlite(conn) else _STORE, params)
     if rows:
-        return int(rows[0]["id"]), True
-    existing = await JiraWebhookDelivery.get(site_url=site_url, identifier=identifier)
-    return existing.id, False
+        return int(rows[0]["id"]), bool(rows[0].get("created", True))
+    query = JiraWebhookDelivery.filter(site_url=site_url, identifier=identifier).limit(1)
+    [existing] = await query.values_list("id", flat=True)
+    return int(existing), False
 
 
 async def enqueue_processing(runtime: Runtime, delivery_id: int) -> bool:
@@ -117,16 +129,6 @@ async def enqueue_processing(runtime: Runtime, delivery_id: int) -> bool:
         return False
 
 
-async def pending_delivery_ids(older_than: datetime, limit: int = 200) -> list[int]:
-    rows = (
-        await JiraWebhookDelivery.filter(processed_at=None, received_at__lt=older_than)
-        .order_by("id")
-        .limit(limit)
-        .values_list("id", flat=True)
-    )
-    return [int(row) for row in rows]
-
-
 # ---- processing --------------------------------------------------------------------------------
 
 Change = tuple[int, RoomEventKind, int]  # (room id, kind, issue id), published after commit
@@ -137,9 +139,8 @@ async def process_delivery(runtime: Runtime, delivery_id: int) -> str:
     try:
         outcome, changes, event = await _apply_locked(delivery_id)
     except Exception as exc:
-        await JiraWebhookDelivery.filter(id=delivery_id).update(
-            attempts=F("attempts") + 1, last_error=f"{type(exc).__name__}: {exc}"[:1024]
-        )
+        if await record_failure(delivery_id, exc):
+            return "dead"  # recorded and logged once; retrying would only fail again
         raise
     for room_id, kind, issue_id in changes:
         await publish_room_event(runtime.bus, room_id, kind, issue_id)
@@ -159,6 +160,8 @@ async def _apply_locked(delivery_id: int) -> tuple[str, list[Change], JiraEvent 
             return "busy-or-missing", [], None
         if delivery.processed_at is not None:
             return "already-processed", [], None
+        if delivery.dead_at is not None:
+            return "dead", [], None  # until an operator replays it
         delivery.attempts += 1
         cloud_ids = await _cloud_ids_for(delivery.site_url)
         payload: dict[str, Any] = delivery.payload
@@ -166,6 +169,8 @@ async def _apply_locked(delivery_id: int) -> tuple[str, list[Change], JiraEvent 
         event: JiraEvent | None = None
         if delivery.event == "jira:issue_updated":
             changes = await _apply_update(payload, cloud_ids, delivery.timestamp_ms)
+            if sprint_changes(payload):  # may bring the issue into a mapped sprint
+                event = JiraEvent(delivery.event, delivery.site_url, cloud_ids, payload)
         elif delivery.event == "jira:issue_deleted":
             changes = await _apply_delete(payload, cloud_ids)
         elif delivery.event == "jira:issue_created" or delivery.event.startswith("sprint_"):
@@ -174,6 +179,12 @@ async def _apply_locked(delivery_id: int) -> tuple[str, list[Change], JiraEvent 
         delivery.last_error = None
         await delivery.save(update_fields=["attempts", "processed_at", "last_error"])
     return f"{delivery.event}:{len(changes)}", changes, event
+
+
+def sprint_changes(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The delivery's changelog items that change the issue's sprint."""
+    items = (payload.get("changelog") or {}).get("items") or []
+    return [i for i in items if isinstance(i, dict) and str(i.get("field")).lower() == "sprint"]
 
 
 async def _cloud_ids_for(site_url: str) -> list[str]:

@@ -8,11 +8,14 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest
 
 from core.jobs import queue_name
 from core.settings import Settings
+from models.webhooks import JiraWebhookDelivery
+from services.jira_webhooks import store_delivery
 from tests.jobs.support import arq_queue, job_settings, make_states, remaining
 from tests.support import ROOT, GraphQLClient, free_port
 
@@ -102,3 +105,21 @@ async def test_worker_burst_runs_the_queued_purge(settings: Settings) -> None:
     assert await remaining(ids) == {"just_expired", "valid"}
     lines = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
     assert any("purge_expired" in line["msg"] for line in lines), result.stderr[-3000:]
+
+
+async def test_webhooks_dead_lists_and_replay_revives_a_given_delivery(database_url: str) -> None:
+    payload = {"webhookEvent": "jira:issue_updated", "issue": {"self": "https://cli.example/x"}}
+    delivery_id, _ = await store_delivery(uuid.uuid4().hex, payload)
+    await JiraWebhookDelivery.filter(id=delivery_id).update(
+        dead_at=datetime.now(UTC), attempts=12, last_error="RuntimeError: boom"
+    )
+
+    listed = agilekit("webhooks", "dead", DATABASE_URL=database_url)
+    assert listed.returncode == 0, listed.stderr
+    assert f"{delivery_id}\tjira:issue_updated\t12 attempts\tRuntimeError: boom" in listed.stdout
+
+    replayed = agilekit("webhooks", "replay", str(delivery_id), DATABASE_URL=database_url)
+    assert replayed.returncode == 0, replayed.stderr
+    assert replayed.stdout.startswith("1 dead deliveries made pending again")
+    row = await JiraWebhookDelivery.get(id=delivery_id)
+    assert (row.dead_at, row.attempts, row.processed_at) == (None, 0, None)

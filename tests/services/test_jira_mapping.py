@@ -3,6 +3,7 @@ is moved here, so it must not be the package's shared one)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -236,3 +237,50 @@ async def test_disconnect_deletes_the_webhooks_in_jira(
     assert await disconnect(runtime, owner)
     assert await webhooks_of(sandbox, account) == []
     assert not await JiraWebhookRegistration.filter(connection__user_id=owner.id).exists()
+
+
+async def slow_jira(sandbox: SandboxProcess, method: str, delay_ms: int) -> None:
+    """Widen the race window: every `method` on Jira's webhook API takes `delay_ms` longer."""
+    rule = {"kind": "latency", "path_contains": "/webhook", "method": method, "delay_ms": delay_ms}
+    await sandbox.admin("POST", "/faults", json=rule)
+
+
+async def test_concurrent_mappings_of_one_project_register_one_webhook(
+    runtime: Runtime, sandbox: SandboxProcess
+) -> None:
+    owner, account = await connected_owner(runtime, sandbox)
+    rooms = [await create_room(owner, f"Race {n}") for n in range(4)]
+    await slow_jira(sandbox, "POST", 300)
+    try:
+        mappings = await asyncio.gather(
+            *(set_mapping(runtime, owner, str(room.id), MappingInput("PLAT")) for room in rooms)
+        )
+    finally:
+        await sandbox.admin("DELETE", "/faults")
+    [webhook] = await webhooks_of(sandbox, account)
+    for mapping in mappings:
+        await mapping.refresh_from_db()
+        assert (mapping.webhook_status, mapping.webhook_ids) == ("ACTIVE", [webhook["id"]])
+    [registration] = await JiraWebhookRegistration.filter(connection__user_id=owner.id)
+    assert registration.webhook_id == webhook["id"]
+
+
+async def test_remove_racing_set_keeps_the_webhook_the_new_mapping_uses(
+    runtime: Runtime, sandbox: SandboxProcess
+) -> None:
+    owner, account = await connected_owner(runtime, sandbox)
+    leaving, arriving = await create_room(owner, "Leaving"), await create_room(owner, "Arriving")
+    await set_mapping(runtime, owner, str(leaving.id), MappingInput("PLAT"))
+    await slow_jira(sandbox, "DELETE", 500)  # the release deletes in Jira while the set runs
+    try:
+        _, mapping = await asyncio.gather(
+            remove_mapping(runtime, owner, str(leaving.id)),
+            set_mapping(runtime, owner, str(arriving.id), MappingInput("PLAT")),
+        )
+    finally:
+        await sandbox.admin("DELETE", "/faults")
+    await mapping.refresh_from_db()
+    [webhook] = await webhooks_of(sandbox, account)
+    assert (mapping.webhook_status, mapping.webhook_ids) == ("ACTIVE", [webhook["id"]])
+    [registration] = await JiraWebhookRegistration.filter(connection__user_id=owner.id)
+    assert registration.webhook_id == webhook["id"]

@@ -1,0 +1,57 @@
+"""Single flight per key: an in-process asyncio lock, plus a Redis lock across processes.
+
+Without REDIS_URL there is one process (in-process jobs and bus), so the local lock is all it
+takes; with Redis, servers and workers share the `SET NX PX` key. The TTL bounds how long a
+crashed holder blocks the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import secrets
+from collections.abc import AsyncIterator, Callable
+
+from core.runtime import Runtime
+
+_LOCAL_LOCKS = "keyed_locks"  # runtime.extras key: this process's locks by name
+
+# Delete the key only if it still holds our token (it may have expired and been re-taken).
+_RELEASE_SCRIPT = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+
+
+@contextlib.asynccontextmanager
+async def keyed_lock(
+    runtime: Runtime, name: str, ttl_ms: int, wait_s: float, busy: Callable[[], Exception]
+) -> AsyncIterator[None]:
+    """Held by one caller per `name` at a time; others wait up to `wait_s`, then `busy()`."""
+    locks: dict[str, asyncio.Lock] = runtime.extras.setdefault(_LOCAL_LOCKS, {})
+    local = locks.setdefault(name, asyncio.Lock())
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait_s
+    try:
+        await asyncio.wait_for(local.acquire(), wait_s)
+    except TimeoutError:
+        raise busy() from None
+    try:
+        if runtime.redis is None:
+            yield
+            return
+        key = f"{runtime.settings.redis_prefix}:lock:{name}"
+        token = secrets.token_hex(16)
+        delay = 0.02
+        while not await runtime.redis.set(key, token, nx=True, px=ttl_ms):
+            if loop.time() >= deadline:
+                raise busy()
+            await asyncio.sleep(delay + random.uniform(0, delay))
+            delay = min(delay * 2, 0.2)
+        try:
+            yield
+        finally:
+            await runtime.redis.eval(_RELEASE_SCRIPT, 1, key, token)
+    finally:
+        local.release()  # kept in `locks`: one small lock per name ever used in this process
