@@ -33,6 +33,7 @@ __all__ = ["LISTING_FIELDS", "JiraClient", "TokenSource"]
 
 API = "rest/api/3"
 BULKFETCH_LIMIT = 100
+RECONCILE_LIMIT = 50  # search/jql reads at most 50 issues after their writes
 DETAIL_FIELDS = (*LISTING_FIELDS, "description")
 
 
@@ -111,8 +112,10 @@ class JiraClient(AgileMixin):
         max_results: int = 50,
         fields: Sequence[str] | None = None,
         story_points_fields: Sequence[str] = (),
+        reconcile_issues: Sequence[int] = (),
     ) -> TokenPage[JiraIssue]:
-        """One page of the enhanced search (bounded JQL; eventually consistent)."""
+        """One page of the enhanced search (bounded JQL; eventually consistent except for the
+        `reconcile_issues` ids, which are read after their latest writes)."""
         payload: dict[str, Any] = {
             "jql": jql,
             "maxResults": max_results,
@@ -120,6 +123,8 @@ class JiraClient(AgileMixin):
         }
         if next_page_token:
             payload["nextPageToken"] = next_page_token
+        if reconcile_issues:
+            payload["reconcileIssues"] = list(reconcile_issues)[:RECONCILE_LIMIT]
         # A read despite the POST: safe to retry.
         body = await self.request_json("POST", f"{API}/search/jql", json=payload, idempotent=True)
         return parse_token_page(body, "issues", lambda raw: self._issue(raw, story_points_fields))
@@ -155,3 +160,9 @@ class JiraClient(AgileMixin):
             "POST", f"{API}/issue/{key}/comment", json={"body": body_adf}
         )
         return JiraComment.from_json(body)
+
+    async def recent_comments(self, key: str, max_results: int = 50) -> list[JiraComment]:
+        """The issue's newest comments first."""
+        params = {"orderBy": "-created", "maxResults": max_results}
+        body = await self.request_json("GET", f"{API}/issue/{key}/comment", params=params)
+        return [JiraComment.from_json(raw) for raw in body.get("comments") or []]

@@ -228,10 +228,18 @@ class Estimation:
 class JiraComment:
     id: str
     created: str | None
+    author_account_id: str | None = None
+    body: Any = None  # ADF document
 
     @classmethod
     def from_json(cls, raw: Json) -> JiraComment:
-        return cls(id=str(raw["id"]), created=raw.get("created"))
+        author = raw.get("author") or {}
+        return cls(
+            id=str(raw["id"]),
+            created=raw.get("created"),
+            author_account_id=author.get("accountId") if isinstance(author, dict) else None,
+            body=raw.get("body"),
+        )
 
 
 @dataclass(frozen=True)

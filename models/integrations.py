@@ -116,6 +116,11 @@ class RoomJiraMapping(Model):
     webhook_ids = fields.JSONField(default=list)
     webhook_expires_at = fields.DatetimeField(null=True)
     webhook_error = fields.CharField(max_length=1024, null=True)
+    # Auto-import poll (services/jira_auto_import.py): when the last poll of which sprint began,
+    # and why the last run failed (cleared on success).
+    auto_import_sprint_id = fields.IntField(null=True)
+    auto_imported_at = fields.DatetimeField(null=True)
+    auto_import_error = fields.CharField(max_length=1024, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

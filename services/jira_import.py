@@ -10,18 +10,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.bus import RoomBus
+from core.db import update_rows
 from core.errors import ErrorCode, ServiceError
 from core.runtime import Runtime
 from jira_cloud.adf import adf_to_text
 from jira_cloud.client import JiraClient
 from jira_cloud.types import JiraIssue
-from models.integrations import JiraConnectionStatus, JiraIssueLink, RoomJiraMapping
+from models.integrations import (
+    JiraConnection,
+    JiraConnectionStatus,
+    JiraIssueLink,
+    RoomJiraMapping,
+)
 from models.rooms import Issue, Room
 from models.users import User
 from services.jira_browse import jira_call
@@ -44,7 +49,7 @@ class ImportResult:
 
 
 @dataclass(frozen=True)
-class _Target:
+class ImportTarget:
     """Where the import reads from: a client for the site, and who owns the link."""
 
     client: JiraClient
@@ -89,10 +94,19 @@ async def import_issues(
     result.errors += [_not_found(key, issue_keys) for key in missing]
     if not ordered:
         return result
+    stored = await store_issues(room, target, ordered, bus)
+    result.issues, result.created, result.updated = stored.issues, stored.created, stored.updated
+    return result
+
+
+async def store_issues(
+    room: Room, target: ImportTarget, ordered: list[JiraIssue], bus: RoomBus | None
+) -> ImportResult:
+    """Upsert fetched issues into the room (one transaction), then publish their events."""
     created_ids, updated_ids = await _upsert(room, target, ordered)
     room_ids = {**created_ids, **updated_ids}  # Jira issue id -> room issue id
     by_id = {issue.id: issue for issue in await Issue.filter(id__in=list(room_ids.values()))}
-    result.issues = [by_id[room_ids[issue.id]] for issue in ordered]
+    result = ImportResult(issues=[by_id[room_ids[issue.id]] for issue in ordered])
     result.created, result.updated = len(created_ids), len(updated_ids)
     for issue_id in created_ids.values():
         await publish_room_event(bus, room.id, RoomEventKind.ISSUE_ADDED, issue_id)
@@ -101,15 +115,22 @@ async def import_issues(
     return result
 
 
-async def _target(runtime: Runtime, user: User, room: Room) -> _Target:
+async def _target(runtime: Runtime, user: User, room: Room) -> ImportTarget:
     """The mapped site of the room if it has a mapping, else the connection's selected site."""
     connection = await require_connection(user)
-    if connection.status != JiraConnectionStatus.ACTIVE:
-        raise JiraNeedsReauth()
     cloud_id = (
         await RoomJiraMapping.filter(room_id=room.id).first().values_list("cloud_id", flat=True)
     )
-    site = await resolve_site(connection, cloud_id if isinstance(cloud_id, str) else None)
+    return await target_for(runtime, connection, cloud_id if isinstance(cloud_id, str) else None)
+
+
+async def target_for(
+    runtime: Runtime, connection: JiraConnection, cloud_id: str | None
+) -> ImportTarget:
+    """A client for the connection's site `cloud_id` (its selected site when None)."""
+    if connection.status != JiraConnectionStatus.ACTIVE:
+        raise JiraNeedsReauth()
+    site = await resolve_site(connection, cloud_id)
     assert runtime.jira_http is not None, "runtime.jira_http is not started"
     client = JiraClient(
         runtime.jira_http,
@@ -118,7 +139,7 @@ async def _target(runtime: Runtime, user: User, room: Room) -> _Target:
         connection_tokens(runtime, connection),
         site_url=site.url,
     )
-    return _Target(client, connection.id)
+    return ImportTarget(client, connection.id)
 
 
 def _match(keys: list[str], issues: list[JiraIssue]) -> tuple[list[JiraIssue], list[str]]:
@@ -164,7 +185,7 @@ def _description(issue: JiraIssue) -> str | None:
 
 
 async def _upsert(
-    room: Room, target: _Target, ordered: list[JiraIssue]
+    room: Room, target: ImportTarget, ordered: list[JiraIssue]
 ) -> tuple[dict[str, int], dict[str, int]]:
     """Issues and links in one transaction; returns the room issue ids by Jira issue id,
     (created, updated)."""
@@ -197,6 +218,13 @@ SET "key" = u.key, url = u.url, jira_updated_at = u.jira_updated_at, last_synced
 FROM unnest($1::bigint[], $2::varchar[], $3::varchar[], $4::timestamptz[])
     AS u(id, key, url, jira_updated_at)
 WHERE l.id = u.id"""
+# The embedded SQLite twins: the same parameters, one row at a time.
+_UPDATE_ISSUE_SQLITE = """
+UPDATE room_issues SET title = ?2, description = ?3, updated_at = ?4 WHERE id = ?1"""
+_UPDATE_LINK_SQLITE = """
+UPDATE jira_issue_links
+SET "key" = ?2, url = ?3, jira_updated_at = ?4, last_synced_at = ?5, deleted_in_jira = 0
+WHERE id = ?1"""
 
 
 async def _update(
@@ -218,18 +246,17 @@ async def _update(
             fresh.append((link.issue_id, _title(jira_issue), _description(jira_issue)))
             watermark = jira_updated or watermark
         link_rows.append((link.id, jira_issue.key, jira_issue.url, watermark))
-    if fresh:
-        await connection.execute_query(_UPDATE_ISSUES, [*_columns(fresh, 3), now])
-    await connection.execute_query(_UPDATE_LINKS, [*_columns(link_rows, 4), now])
+    await update_rows(
+        connection, fresh, [now], postgres=_UPDATE_ISSUES, sqlite=_UPDATE_ISSUE_SQLITE
+    )
+    await update_rows(
+        connection, link_rows, [now], postgres=_UPDATE_LINKS, sqlite=_UPDATE_LINK_SQLITE
+    )
     return {issue.id: existing[issue.id].issue_id for issue in issues}
 
 
-def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
-    return [[row[i] for row in rows] for i in range(width)]
-
-
 async def _create(
-    room: Room, target: _Target, issues: list[JiraIssue], now: datetime
+    room: Room, target: ImportTarget, issues: list[JiraIssue], now: datetime
 ) -> dict[str, int]:
     if not issues:
         return {}

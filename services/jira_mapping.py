@@ -18,7 +18,7 @@ from jira_cloud.types import JiraField
 from models.integrations import RoomJiraMapping
 from models.rooms import Room
 from models.users import User
-from services import jira_browse, jira_webhook_registry
+from services import jira_auto_import, jira_browse, jira_webhook_registry
 from services.jira_connection import before_disconnect, require_connection
 from services.jira_errors import service_error_for
 from services.room_events import RoomEventKind, publish_room_event
@@ -91,6 +91,7 @@ async def set_mapping(
         await jira_webhook_registry.release(runtime, *_registration_key(previous))
     await mapping.refresh_from_db()
     await publish_room_event(runtime.bus, room.id, RoomEventKind.ROOM_JIRA_MAPPING_UPDATED)
+    await jira_auto_import.mapping_saved(runtime, previous, mapping)
     return mapping
 
 

@@ -37,6 +37,8 @@ log = logging.getLogger("agilekit.jira.tokens")
 
 REFRESH_MARGIN = timedelta(seconds=60)
 LAST_USED_RESOLUTION = timedelta(minutes=5)  # avoid a write per API call
+# Atlassian's absolute limit from a grant's first refresh token; refreshing does not extend it.
+GRANT_LIFETIME = timedelta(days=365)
 
 
 class JiraNotConnected(ServiceError):

@@ -10,6 +10,7 @@ from models.integrations import JiraConnection as JiraConnectionModel
 from models.integrations import JiraConnectionStatus as JiraConnectionStatusEnum
 from models.integrations import JiraSite as JiraSiteModel
 from schema.types.common import UserError
+from services.jira_tokens import GRANT_LIFETIME
 
 JiraConnectionStatus = strawberry.enum(JiraConnectionStatusEnum, name="JiraConnectionStatus")
 
@@ -47,6 +48,10 @@ class JiraConnection:
     last_refreshed_at: datetime
     last_used_at: datetime | None
     needs_reauth_reason: str | None
+    reconnect_by: datetime = strawberry.field(
+        description="Atlassian ends every grant 365 days after it began, however often it is "
+        "refreshed: reconnect before this to keep syncing (reconnecting starts a new year)."
+    )
 
     @classmethod
     def from_model(
@@ -66,6 +71,7 @@ class JiraConnection:
             last_refreshed_at=connection.last_refreshed_at,
             last_used_at=connection.last_used_at,
             needs_reauth_reason=connection.needs_reauth_reason,
+            reconnect_by=connection.refresh_family_started_at + GRANT_LIFETIME,
         )
 
 

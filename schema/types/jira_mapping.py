@@ -30,6 +30,12 @@ class RoomJiraMapping:
     webhook_status: WebhookStatus
     webhook_expires_at: datetime | None
     webhook_error: str | None = strawberry.field(description="Why webhookStatus is FAILED.")
+    auto_imported_at: datetime | None = strawberry.field(
+        description="When the last auto-import poll of the sprint began (autoImport only)."
+    )
+    auto_import_error: str | None = strawberry.field(
+        description="Why the last auto-import failed; null once it works again."
+    )
 
     @classmethod
     def from_model(cls, mapping: MappingModel, now: datetime | None = None) -> RoomJiraMapping:
@@ -50,6 +56,8 @@ class RoomJiraMapping:
             webhook_status=status,
             webhook_expires_at=expires,
             webhook_error=mapping.webhook_error,
+            auto_imported_at=mapping.auto_imported_at,
+            auto_import_error=mapping.auto_import_error,
         )
 
 

@@ -24,7 +24,7 @@ from tests.support import REDIS_URL, GraphQLClient, ServerProcess
 
 START = "mutation($r:String){startJiraConnect(returnTo:$r){authorizeUrl errors{code field}}}"
 CONNECTION = """{ jiraConnection { id status accountEmail scopes connectedAt expiresAt
-  lastRefreshedAt site { cloudId url name } sites { cloudId } } }"""
+  lastRefreshedAt reconnectBy site { cloudId url name } sites { cloudId } } }"""
 COMPLETE = """mutation($c:String!,$s:String!){completeJiraConnect(code:$c,state:$s){
   connection { status site { cloudId } } errors { code message } } }"""
 SELECT = """mutation($id:String!){selectJiraSite(cloudId:$id){
@@ -85,6 +85,8 @@ async def test_whole_connect_flow_through_the_consent_page(
     assert [s["cloudId"] for s in connection["sites"]] == [connection["site"]["cloudId"]]
     expires = datetime.fromisoformat(connection["expiresAt"])
     assert timedelta(minutes=55) < expires - datetime.now(UTC) <= timedelta(hours=1)
+    year = datetime.fromisoformat(connection["reconnectBy"]) - datetime.now(UTC)
+    assert timedelta(days=364) < year <= timedelta(days=365)  # the grant's absolute limit
 
     replay = await follow_callback(jira_server, answer)  # the state is single-use
     assert replay.headers["location"].endswith("/settings/integrations?error=invalid_state")
