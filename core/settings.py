@@ -57,11 +57,22 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 12
     graphql_max_tokens: int = 3000
     graphql_max_aliases: int = 30
+    # arq: the longest a job may run; a killed worker's job runs again this + 10 s later.
+    job_timeout_s: float = Field(300.0, gt=0)
+    # The webhook inbox sweeper's cadence (seconds, a divisor of 60).
+    webhook_sweep_interval_s: int = Field(60, ge=1, le=60)
 
     @field_validator("public_url", "app_url", "atlassian_auth_url", "atlassian_api_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str | None) -> str | None:
         return value.rstrip("/") if value else value
+
+    @field_validator("webhook_sweep_interval_s")
+    @classmethod
+    def _divides_a_minute(cls, value: int) -> int:
+        if 60 % value:
+            raise ValueError("must divide 60 (the sweeper runs at fixed seconds of each minute)")
+        return value
 
     @field_validator("cors_origins", "ws_allowed_origins", mode="before")
     @classmethod

@@ -9,17 +9,40 @@ from __future__ import annotations
 from arq.cron import CronJob, cron
 from arq.worker import Function, func
 
-from jobs import jira_push, jira_tokens, jira_webhooks, jira_webhooks_ingest, maintenance
+from core.settings import get_settings
+from jobs import (
+    jira_auto_import,
+    jira_push,
+    jira_tokens,
+    jira_webhooks,
+    jira_webhooks_ingest,
+    maintenance,
+)
 
 FUNCTIONS: list[Function] = [
     func(maintenance.purge_expired, name="purge_expired"),
     func(jira_tokens.refresh_expiring_tokens, name="refresh_expiring_tokens"),
     func(jira_push.push_estimate, name="push_estimate"),
+    func(jira_push.sweep_pending_pushes, name="sweep_pending_pushes"),
     func(jira_webhooks_ingest.process_jira_webhook, name="process_jira_webhook"),
     func(jira_webhooks.refresh_jira_webhooks, name="refresh_jira_webhooks"),
+    func(jira_auto_import.poll_auto_imports, name="poll_auto_imports"),
+    func(jira_auto_import.auto_import_sprint, name="auto_import_sprint"),
 ]
 
 CRON_JOBS: list[CronJob] = [
+    cron(
+        jira_auto_import.poll_auto_imports,
+        name="cron:poll_auto_imports",
+        minute=set(range(0, 60, 5)),
+        second=30,
+    ),
+    cron(
+        jira_push.sweep_pending_pushes,
+        name="cron:sweep_pending_pushes",
+        minute=set(range(1, 60, 5)),
+        second=45,
+    ),
     cron(maintenance.purge_expired, name="cron:purge_expired", minute=17, second=0),
     cron(
         jira_tokens.refresh_expiring_tokens,
@@ -27,7 +50,11 @@ CRON_JOBS: list[CronJob] = [
         minute={5, 35},
         second=0,
     ),
-    cron(jira_webhooks_ingest.sweep_jira_webhooks, name="cron:sweep_jira_webhooks", second=0),
+    cron(
+        jira_webhooks_ingest.sweep_jira_webhooks,
+        name="cron:sweep_jira_webhooks",
+        second=jira_webhooks_ingest.sweep_seconds(get_settings().webhook_sweep_interval_s),
+    ),
     # Daily although Jira's expiry is 30 days: see jobs/jira_webhooks.py.
     cron(
         jira_webhooks.refresh_jira_webhooks,

@@ -10,7 +10,6 @@ from arq.connections import RedisSettings
 
 from core.db import close_db, init_db
 from core.jobs import (
-    JOB_TIMEOUT_S,
     KEEP_RESULT_S,
     MAX_JOBS,
     MAX_TRIES,
@@ -70,7 +69,7 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "timezone": UTC,  # cron schedules are read in UTC
         "health_check_interval": HEALTH_CHECK_INTERVAL_S,
         "max_tries": MAX_TRIES,
-        "job_timeout": JOB_TIMEOUT_S,
+        "job_timeout": settings.job_timeout_s,
         "keep_result": KEEP_RESULT_S,
         "max_jobs": MAX_JOBS,
         "job_completion_wait": int(SHUTDOWN_GRACE_S),  # SIGTERM: finish running jobs first

@@ -21,7 +21,14 @@ from sandbox.gateway import (
 from sandbox.jql import JqlError, parse
 from sandbox.mutations import add_comment, update_issue
 from sandbox.search import run_query
-from sandbox.serialize import editmeta_json, issue_json, parse_fields, project_json, user_json
+from sandbox.serialize import (
+    comment_json,
+    editmeta_json,
+    issue_json,
+    parse_fields,
+    project_json,
+    user_json,
+)
 from sandbox.store import Issue
 
 READ = scopes("read:jira-work", "read:issue:jira read:issue-meta:jira")
@@ -130,6 +137,20 @@ async def comment(ctx: Ctx) -> Response:
     return JSONResponse(rendered, status_code=201)
 
 
+async def comments(ctx: Ctx) -> Response:
+    issue = find_issue(ctx, ctx.request.path_params["key"])
+    start, size = page_params(ctx, default=5000, cap=5000)
+    order = ctx.query("orderBy") or "created"
+    ordered = sorted(issue.comments, key=lambda c: (c.created, int(c.id)))
+    if order.startswith("-"):
+        ordered.reverse()
+    rendered = [comment_json(ctx.state.world, ctx.site, issue, c) for c in ordered]
+    return JSONResponse(
+        {"startAt": start, "maxResults": size, "total": len(rendered),
+         "comments": rendered[start : start + size]}
+    )  # fmt: skip
+
+
 async def _search_input(ctx: Ctx) -> dict[str, Any]:
     if ctx.request.method == "POST":
         body = await ctx.json()
@@ -225,6 +246,8 @@ ROUTES = [
     jira_route("GET", "/rest/api/3/issue/{key}/editmeta", READ, editmeta),
     jira_route("POST", "/rest/api/3/issue/{key}/comment",
                scopes("write:jira-work", "write:comment:jira read:comment:jira"), comment),
+    jira_route("GET", "/rest/api/3/issue/{key}/comment",
+               scopes("read:jira-work", "read:comment:jira read:user:jira"), comments),
     jira_route("GET", "/rest/api/3/search/jql", SEARCH, search_jql),
     jira_route("POST", "/rest/api/3/search/jql", SEARCH, search_jql),
     jira_route("POST", "/rest/api/3/search/approximate-count", SEARCH, approximate_count),

@@ -6,8 +6,10 @@ it (issue PUT, or the board estimation endpoint when the field is not on the edi
 comments when the mapping asks for it, reads the value back and records the outcome.
 
 Idempotency: only one run holds the claim (a crashed run's claim goes stale after the job
-timeout); a value Jira already holds is not written again; the estimate whose comment was
-posted is stored right after posting, so a re-run neither re-comments nor skips the comment.
+timeout, when arq runs the job again); a value Jira already holds is not written again; the
+estimate whose comment was posted is stored right after posting, and a run that died between
+Jira's 201 and that record is covered by looking first: when our newest comment on the issue
+(author = the connection's account) already has this text, it is not posted again.
 Non-numeric cards ("?", "☕") end NOT_PUSHED with the reason in push_error.
 """
 
@@ -22,12 +24,18 @@ from arq.worker import Retry
 from tortoise.expressions import Q
 
 from core.errors import ErrorCode, ServiceError
-from core.jobs import JOB_TIMEOUT_S, MAX_TRIES
+from core.jobs import MAX_TRIES
 from core.runtime import Runtime
+from core.settings import Settings
 from jira_cloud import errors as jira
-from jira_cloud.adf import text_to_adf
+from jira_cloud.adf import adf_to_text, text_to_adf
 from jira_cloud.client import JiraClient
-from models.integrations import EstimatePushStatus, JiraIssueLink, RoomJiraMapping
+from models.integrations import (
+    EstimatePushStatus,
+    JiraConnection,
+    JiraIssueLink,
+    RoomJiraMapping,
+)
 from models.rooms import Issue, Vote
 from models.users import User
 from services import voting
@@ -39,7 +47,6 @@ from services.rooms import RoomAccessDenied, is_member, parse_issue_id
 log = logging.getLogger("agilekit.jira_push")
 
 JOB_NAME = "push_estimate"
-CLAIM_STALE_AFTER = timedelta(seconds=JOB_TIMEOUT_S)
 MAX_BACKOFF_S = 60.0
 _runtime: Runtime | None = None
 
@@ -78,6 +85,12 @@ def comment_text(estimate: str, votes: list[tuple[str, str]]) -> str:
     if votes:
         text += "\nVotes: " + ", ".join(f"{name} {value}" for name, value in votes)
     return text
+
+
+def claim_stale_after(settings: Settings) -> timedelta:
+    """A claim older than the job timeout is a dead run's: arq cancels a run at the timeout,
+    and re-runs a killed worker's job only after it (+10 s, its in-progress marker)."""
+    return timedelta(seconds=settings.job_timeout_s)
 
 
 def backoff_seconds(job_try: int, retry_after: float | None) -> float:
@@ -136,7 +149,7 @@ async def run_push(runtime: Runtime, issue_id: int, job_try: int = 1) -> str:
     if link is None or link.push_status != EstimatePushStatus.PENDING:
         return "nothing to do"
     claim = uuid.uuid4().hex
-    if not await _claim(link.id, claim):
+    if not await _claim(link.id, claim, claim_stale_after(runtime.settings)):
         return "claimed by another run"
     issue = await Issue.get(id=issue_id)
     try:
@@ -153,14 +166,32 @@ async def run_push(runtime: Runtime, issue_id: int, job_try: int = 1) -> str:
         retry_after = getattr(error, "retry_after", None)
         raise Retry(defer=backoff_seconds(job_try, retry_after)) from None
     except Exception:
-        await JiraIssueLink.filter(id=link.id, push_claim=claim).update(push_claim=None)
+        if job_try >= MAX_TRIES:  # end it, or the push sweeper would retry it forever
+            message = "The push failed unexpectedly; push again, or contact support if it repeats."
+            await _finish(runtime, link, issue, EstimatePushStatus.FAILED, None, message)
+        else:
+            await JiraIssueLink.filter(id=link.id, push_claim=claim).update(push_claim=None)
         raise
     await _finish(runtime, link, issue, EstimatePushStatus.PUSHED, estimate, None)
     return "PUSHED"
 
 
-async def _claim(link_id: int, claim: str) -> bool:
-    stale = datetime.now(UTC) - CLAIM_STALE_AFTER
+async def orphaned_push_issue_ids(settings: Settings, limit: int = 200) -> list[int]:
+    """PENDING pushes no run holds (unclaimed, or claimed by a run that died): their job was
+    lost (Redis restarted empty, an in-process queue restarted) or is between retries."""
+    stale = datetime.now(UTC) - claim_stale_after(settings)
+    rows = (
+        await JiraIssueLink.filter(push_status=EstimatePushStatus.PENDING, deleted_in_jira=False)
+        .filter(Q(push_claim__isnull=True) | Q(push_claimed_at__lt=stale))
+        .order_by("id")
+        .limit(limit)
+        .values_list("issue_id", flat=True)
+    )
+    return [int(row) for row in rows]
+
+
+async def _claim(link_id: int, claim: str, stale_after: timedelta) -> bool:
+    stale = datetime.now(UTC) - stale_after
     updated = (
         await JiraIssueLink.filter(id=link_id, push_status=EstimatePushStatus.PENDING)
         .filter(Q(push_claim__isnull=True) | Q(push_claimed_at__lt=stale))
@@ -177,14 +208,13 @@ async def _push(runtime: Runtime, link: JiraIssueLink, issue: Issue) -> str:
     mapping = await RoomJiraMapping.get_or_none(room_id=issue.room_id)
     if mapping is None:
         raise PushFailed("The room is no longer mapped to a Jira project.")
-    client = await _client(runtime, link, mapping)
+    client, account_id = await _client(runtime, link, mapping)
     try:
         field = mapping.story_points_field_id or await _detect_field(client, mapping)
         if await _read_value(client, link.jira_issue_id, field) != value:
             await _write(client, link.jira_issue_id, field, value, mapping.board_id)
         if mapping.comment_on_push and link.push_commented_estimate != estimate:
-            await client.add_comment(link.jira_issue_id, text_to_adf(await _comment(issue)))
-            await JiraIssueLink.filter(id=link.id).update(push_commented_estimate=estimate)
+            await _comment_once(client, link, issue, account_id)
         if await _read_value(client, link.jira_issue_id, field) != value:
             raise PushFailed(f"Jira did not keep the value {estimate} in {field}.")
     except (jira.RateLimited, jira.Unavailable):
@@ -196,15 +226,17 @@ async def _push(runtime: Runtime, link: JiraIssueLink, issue: Issue) -> str:
     return estimate
 
 
-async def _client(runtime: Runtime, link: JiraIssueLink, mapping: RoomJiraMapping) -> JiraClient:
+async def _client(
+    runtime: Runtime, link: JiraIssueLink, mapping: RoomJiraMapping
+) -> tuple[JiraClient, str | None]:
+    """The client of the mapping's connection, and that connection's Atlassian account id."""
     connection_id = mapping.connection_id or link.connection_id  # type: ignore[attr-defined]
-    if connection_id is None:
-        raise PushFailed("Jira is not connected for this room: reconnect Jira.")
-    user = await User.get_or_none(jira_connections__id=connection_id)
-    if user is None:
+    query = JiraConnection.filter(id=connection_id).prefetch_related("user")
+    connection = await query.first() if connection_id else None
+    if connection is None:
         raise PushFailed("Jira is not connected for this room: reconnect Jira.")
     try:
-        return await client_for(runtime, user, link.cloud_id)
+        return await client_for(runtime, connection.user, link.cloud_id), connection.account_id
     except ServiceError as error:
         raise PushFailed(error.message) from None
 
@@ -236,6 +268,27 @@ async def _write(
                 f"({error.message}); add it to the screen or map the room to a board."
             ) from None
         await client.set_estimation(key, board_id, value)
+
+
+async def _comment_once(
+    client: JiraClient, link: JiraIssueLink, issue: Issue, account_id: str | None
+) -> None:
+    text = await _comment(issue)
+    if not await _newest_of_ours_says(client, link.jira_issue_id, account_id, text):
+        await client.add_comment(link.jira_issue_id, text_to_adf(text))
+    await JiraIssueLink.filter(id=link.id).update(push_commented_estimate=issue.final_estimate)
+
+
+async def _newest_of_ours_says(
+    client: JiraClient, key: str, account_id: str | None, text: str
+) -> bool:
+    """Whether our newest comment on the issue has this text (a run that died after Jira's 201
+    posted it). Only the newest counts: an estimate of 5, then 3, then 5 again comments thrice."""
+    wanted = adf_to_text(text_to_adf(text))
+    for comment in await client.recent_comments(key):
+        if account_id is None or comment.author_account_id == account_id:
+            return adf_to_text(comment.body) == wanted
+    return False
 
 
 async def _comment(issue: Issue) -> str:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
 import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
@@ -155,6 +157,7 @@ async def connect_user(
 
 
 ACME_CLOUD_ID = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"  # the sandbox's first demo site
+GLOBEX_CLOUD_ID = "2b7e9d44-8a1f-4e3c-b5d2-9c0a7f6e1d02"  # and its second
 START_CONNECT = "mutation { startJiraConnect { authorizeUrl errors { code } } }"
 
 
@@ -174,3 +177,53 @@ async def connect_via_graphql(
         callback = await http.get(f"{server.url}/integrations/jira/callback", params=answer)
     assert callback.status_code == 303, callback.text
     return account
+
+
+ISSUES = """query($source:JiraIssueSourceInput!){ jiraIssues(source:$source, first:100) {
+  edges { node { key id summary } } } }"""
+IMPORT = """mutation($r: ID!, $k: [String!]!) { importJiraIssues(roomId: $r, issueKeys: $k) {
+  issues { id title description status
+    jiraLink { key url jiraIssueId lastSyncedAt pushStatus deletedInJira } }
+  created updated errors { code field message } } }"""
+
+
+async def scrum_board_id(sandbox: SandboxProcess, cloud_id: str, project: str) -> int:
+    state = await sandbox.admin("GET", "/state")
+    site = next(s for s in state["sites"] if s["cloudId"] == cloud_id)
+    return int(next(b["id"] for b in site["boards"] if b["name"] == f"{project} board"))
+
+
+async def plat_board_id(sandbox: SandboxProcess) -> int:
+    return await scrum_board_id(sandbox, ACME_CLOUD_ID, "PLAT")
+
+
+async def new_sprint_issues(
+    sandbox: SandboxProcess, count: int, cloud_id: str = ACME_CLOUD_ID, project: str = "PLAT"
+) -> tuple[int, list[str]]:
+    """A new sprint on the project's scrum board holding `count` new issues (no webhooks)."""
+    board = await scrum_board_id(sandbox, cloud_id, project)
+    sprint = await sandbox.admin("POST", f"/sites/{cloud_id}/sprints", json={"boardId": board})
+    body = {"projectKey": project, "count": count, "sprintId": sprint["id"], "emitWebhooks": False}
+    created = await sandbox.admin("POST", f"/sites/{cloud_id}/issues/bulk", json=body)
+    return int(sprint["id"]), list(created["keys"])
+
+
+MAPPING_FIELDS = """cloudId projectKey boardId sprintId storyPointsFieldId storyPointsFieldSource
+  autoImport autoPushEstimates commentOnPush webhookStatus webhookExpiresAt webhookError"""
+SET_MAPPING = f"""mutation($r:ID!,$i:RoomJiraMappingInput!){{
+  setRoomJiraMapping(roomId:$r, input:$i) {{ mapping {{ {MAPPING_FIELDS} }}
+  errors {{ code field message }} }} }}"""
+READ_MAPPING = f"query($r:ID!){{ room(id:$r) {{ jiraMapping {{ {MAPPING_FIELDS} }} }} }}"
+
+
+async def successful(sandbox: SandboxProcess, method: str, path: str) -> int:
+    """How many `method` requests to paths containing `path` the sandbox answered with 2xx."""
+    found = await sandbox.admin("GET", "/requests", params={"method": method, "path": path})
+    return len([r for r in found["requests"] if r.get("status", 200) < 300])
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10) -> None:
+    deadline = time.monotonic() + within
+    while not await check():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.05)

@@ -139,6 +139,54 @@ class ServerProcess:
         return self.log_path.read_text(errors="replace") if self.log_path else ""
 
 
+@dataclass
+class WorkerProcess:
+    """A real `agilekit worker` (arq) process; `env` must carry REDIS_URL and the run's prefix."""
+
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    def start(self, timeout: float = 20) -> WorkerProcess:
+        # INFO so that arq's "Starting worker" line (readiness) reaches the log.
+        env = {**os.environ, **self.env, "LOG_LEVEL": "INFO"}
+        self.log_path = Path(f"/tmp/{unique_name('worker')}.log")
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cli", "worker"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while "Starting worker" not in self.logs():
+            if self.process.poll() is not None:
+                raise RuntimeError(f"worker exited early:\n{self.logs()[-4000:]}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"worker not ready in {timeout}s:\n{self.logs()[-4000:]}")
+            time.sleep(0.1)
+        return self
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, a running job is cut off mid-way."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+
 def wait_http_ok(url: str, timeout: float, server: ServerProcess | None = None) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -9,16 +9,16 @@ from typing import Any
 import pytest
 
 from tests.jira_support import ACME_CLOUD_ID as ACME
-from tests.jira_support import SandboxProcess, connect_via_graphql
+from tests.jira_support import (
+    IMPORT,
+    ISSUES,
+    SandboxProcess,
+    connect_via_graphql,
+    new_sprint_issues,
+)
 from tests.resolvers.room_helpers import RoomSubscriber, create_room, join_room
 from tests.support import GraphQLClient, ServerProcess
 
-ISSUES = """query($source:JiraIssueSourceInput!){ jiraIssues(source:$source, first:100) {
-  edges { node { key id summary } } } }"""
-IMPORT = """mutation($r: ID!, $k: [String!]!) { importJiraIssues(roomId: $r, issueKeys: $k) {
-  issues { id title description status
-    jiraLink { key url jiraIssueId lastSyncedAt pushStatus deletedInJira } }
-  created updated errors { code field message } } }"""
 ROOM_ISSUES = "query($r: ID!) { room(id: $r) { issues { id title jiraLink { key } } } }"
 
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -45,16 +45,6 @@ async def connected(jira_server: ServerProcess, jira_sandbox: SandboxProcess) ->
     finally:
         await client.aclose()
     return token
-
-
-async def new_sprint_issues(sandbox: SandboxProcess, count: int) -> tuple[int, list[str]]:
-    state = await sandbox.admin("GET", "/state")
-    site = next(s for s in state["sites"] if s["cloudId"] == ACME)
-    board = next(b["id"] for b in site["boards"] if b["name"] == "PLAT board")
-    sprint = await sandbox.admin("POST", f"/sites/{ACME}/sprints", json={"boardId": board})
-    body = {"projectKey": "PLAT", "count": count, "sprintId": sprint["id"], "emitWebhooks": False}
-    created = await sandbox.admin("POST", f"/sites/{ACME}/issues/bulk", json=body)
-    return int(sprint["id"]), list(created["keys"])
 
 
 async def import_keys(gql: GraphQLClient, token: str, room: str, keys: list[str]) -> Any:

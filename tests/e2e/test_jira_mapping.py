@@ -8,19 +8,17 @@ from typing import Any
 
 import pytest
 
-from tests.jira_support import SandboxProcess
+from tests.jira_support import MAPPING_FIELDS, SandboxProcess
+from tests.jira_support import READ_MAPPING as READ
+from tests.jira_support import SET_MAPPING as SET
 from tests.jira_support import connect_via_graphql as connect
+from tests.resolvers.room_helpers import EVENT_SELECTION, RoomSubscriber
 from tests.support import GraphQLClient, ServerProcess
 
 CREATE = "mutation($n:String!){ createRoom(input:{name:$n}) { room { id } errors { code } } }"
 JOIN = "mutation($r:ID!){ joinRoom(roomId:$r) { room { id } errors { code } } }"
-FIELDS = """cloudId projectKey boardId sprintId storyPointsFieldId storyPointsFieldSource
-  autoImport autoPushEstimates commentOnPush webhookStatus webhookExpiresAt webhookError"""
-SET = f"""mutation($r:ID!,$i:RoomJiraMappingInput!){{ setRoomJiraMapping(roomId:$r, input:$i) {{
-  mapping {{ {FIELDS} }} errors {{ code field message }} }} }}"""
 REMOVE = """mutation($r:ID!){ removeRoomJiraMapping(roomId:$r) {
   mapping { projectKey } errors { code field message } } }"""
-READ = f"query($r:ID!){{ room(id:$r) {{ jiraMapping {{ {FIELDS} }} }} }}"
 
 pytestmark = pytest.mark.usefixtures("database_url")
 
@@ -79,4 +77,42 @@ async def test_mapping_over_graphql_survives_a_restart(
         assert (await gql.data(READ, {"r": room}, owner))["room"]["jiraMapping"] is None
         assert await webhooks_of(jira_sandbox, account) == []
     finally:
+        await gql.aclose()
+
+
+MAPPING_EVENTS = f"""subscription($r: ID!) {{ roomEvents(roomId: $r) {{ {EVENT_SELECTION}
+  ... on RoomJiraMappingUpdated {{ mapping {{ {MAPPING_FIELDS} }} }} }} }}"""
+
+
+async def test_room_subscribers_receive_the_mapping_when_it_changes(
+    jira_server: ServerProcess, jira_sandbox: SandboxProcess
+) -> None:
+    gql = GraphQLClient(jira_server.url)
+    owner = await sign_in(gql, "live-owner")
+    await connect(gql, jira_server, jira_sandbox, owner)
+    room = (await gql.data(CREATE, {"n": "Live"}, token=owner))["createRoom"]["room"]["id"]
+    member = await sign_in(gql, "live-member")
+    await gql.data(JOIN, {"r": room}, token=member)
+    subscriber = await RoomSubscriber(jira_server.ws_url, member).connect()
+    try:
+        payload = {"query": MAPPING_EVENTS, "variables": {"r": room}}
+        await subscriber.send({"id": "1", "type": "subscribe", "payload": payload})
+        await subscriber.wait_ready(gql, owner, room)
+
+        given = {"projectKey": "PLAT", "boardId": 1, "autoPushEstimates": True}
+        answer = (await gql.data(SET, {"r": room, "i": given}, owner))["setRoomJiraMapping"]
+        assert answer["errors"] == [] and answer["mapping"]["webhookStatus"] == "ACTIVE"
+        event = await subscriber.next_event()
+        assert (event["__typename"], event["roomId"]) == ("RoomJiraMappingUpdated", room)
+        assert event["mapping"] == answer["mapping"] and event["at"]
+
+        await gql.data(REMOVE, {"r": room}, owner)
+        event = await subscriber.next_event()
+        assert (event["__typename"], event["roomId"], event["mapping"]) == (
+            "RoomJiraMappingUpdated",
+            room,
+            None,
+        )
+    finally:
+        await subscriber.close()
         await gql.aclose()

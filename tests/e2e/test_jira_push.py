@@ -13,7 +13,7 @@ import pytest
 
 from models.integrations import JiraConnection, JiraIssueLink, RoomJiraMapping
 from models.users import User
-from tests.jira_support import SandboxProcess, consent, new_account
+from tests.jira_support import SandboxProcess, consent, new_account, successful
 from tests.resolvers.room_helpers import (
     CAST,
     COMPLETE,
@@ -98,11 +98,6 @@ async def wait_pushed(gql: GraphQLClient, token: str, room_id: str, issue_id: st
             return link
         await asyncio.sleep(0.1)
     raise AssertionError("the push never finished")
-
-
-async def successful(sandbox: SandboxProcess, method: str, path: str) -> int:
-    found = await sandbox.admin("GET", "/requests", params={"method": method, "path": path})
-    return len([r for r in found["requests"] if r.get("status", 200) < 300])
 
 
 async def test_consensus_pushes_once_and_subscriber_hears_it(

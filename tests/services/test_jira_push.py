@@ -13,7 +13,7 @@ from arq.worker import Retry, func
 
 from core.jobs import InProcessJobQueue
 from core.runtime import Runtime
-from jobs.jira_push import push_estimate
+from jobs.jira_push import push_estimate, sweep_pending_pushes
 from models.integrations import (
     EstimatePushStatus,
     JiraConnection,
@@ -212,7 +212,7 @@ async def test_rerun_after_crash_between_write_and_comment_comments_once(
     is stale) does not write again but still posts the one comment."""
     linked = await linked_issue(jira_sandbox, connected, "8")
     await jira_sandbox.admin("PATCH", f"/sites/{ACME}/issues/{linked.key}", json={"storyPoints": 8})
-    long_ago = datetime.now(UTC) - jira_push.CLAIM_STALE_AFTER * 2
+    long_ago = datetime.now(UTC) - jira_push.claim_stale_after(runtime.settings) * 2
     await JiraIssueLink.filter(id=linked.link.id).update(
         push_claim="crashed-run", push_claimed_at=long_ago
     )
@@ -262,3 +262,35 @@ async def test_connection_needing_reauth_fails_with_message(
     assert await jira_push.run_push(runtime, linked.issue.id) == "FAILED"
     link = await JiraIssueLink.get(id=linked.link.id)
     assert link.push_error and "reconnect" in link.push_error.lower()
+
+
+async def test_sweeper_requeues_orphaned_pushes_once(
+    runtime: Runtime, connected: User, jira_sandbox: SandboxProcess
+) -> None:
+    """A PENDING push whose job was lost (or whose run died) is pushed by the sweeper; one that
+    a live run holds is left alone."""
+    orphan = await linked_issue(jira_sandbox, connected, "5", comment_on_push=False)
+    dead_run = await linked_issue(jira_sandbox, connected, "8", comment_on_push=False)
+    live_run = await linked_issue(jira_sandbox, connected, "3", comment_on_push=False)
+    long_ago = datetime.now(UTC) - jira_push.claim_stale_after(runtime.settings) * 2
+    await JiraIssueLink.filter(id=dead_run.link.id).update(
+        push_claim="died", push_claimed_at=long_ago
+    )
+    await JiraIssueLink.filter(id=live_run.link.id).update(
+        push_claim="running", push_claimed_at=datetime.now(UTC)
+    )
+    queue = InProcessJobQueue([func(push_estimate, name="push_estimate")], ctx={"runtime": runtime})
+    runtime.jobs = queue
+    try:
+        assert await sweep_pending_pushes({"runtime": runtime}) >= 2
+        await asyncio.wait_for(queue.join(), 30)
+    finally:
+        runtime.jobs = None
+        await queue.close()
+    for linked, estimate in ((orphan, "5"), (dead_run, "8")):
+        link = await JiraIssueLink.get(id=linked.link.id)
+        assert (link.push_status, link.pushed_estimate) == (EstimatePushStatus.PUSHED, estimate)
+        assert await calls(jira_sandbox, "PUT", f"/issue/{linked.jira_id}") == 1
+    untouched = await JiraIssueLink.get(id=live_run.link.id)
+    assert (untouched.push_status, untouched.push_claim) == (EstimatePushStatus.PENDING, "running")
+    assert await calls(jira_sandbox, "PUT", f"/issue/{live_run.jira_id}") == 0
