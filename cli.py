@@ -148,7 +148,10 @@ def _webhooks(args: argparse.Namespace) -> int:
             rows = await JiraWebhookDelivery.filter(id__in=ids).order_by("id")
             for row in rows:
                 print(f"{row.id}\t{row.event}\t{row.attempts} attempts\t{row.last_error or ''}")
-            print(f"{len(rows)} dead deliveries")
+            dead = JiraWebhookDelivery.filter(dead_at__isnull=False, processed_at=None)
+            total = await dead.count()
+            shown = f" ({len(rows)} listed)" if total > len(rows) else ""
+            print(f"{total} dead deliveries{shown}")
             return 0
         finally:
             await close_db()

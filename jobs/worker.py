@@ -86,5 +86,6 @@ def settings_class(settings: Settings) -> type:
     return type("WorkerSettings", (), options)
 
 
-# `arq jobs.worker.WorkerSettings` works as well as `agilekit worker`.
+# `arq jobs.worker.WorkerSettings` runs the same jobs with arq's plain Worker, which exits when
+# Redis goes away; `agilekit worker` (jobs/resilient_worker.py) rides the outage out.
 WorkerSettings = settings_class(get_settings())

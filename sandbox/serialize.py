@@ -105,6 +105,26 @@ def project_json(site: Site, key: str) -> dict[str, Any]:
     }
 
 
+def sprint_field_value(sprint: Sprint) -> dict[str, Any]:
+    """A sprint as the Sprint custom field holds it: `boardId`, no `self` (unlike the agile
+    API's sprint_json)."""
+    body: dict[str, Any] = {
+        "id": sprint.id,
+        "name": sprint.name,
+        "state": sprint.state,
+        "boardId": sprint.origin_board_id,
+        "goal": sprint.goal,
+    }
+    for name, value in (
+        ("startDate", sprint.start),
+        ("endDate", sprint.end),
+        ("completeDate", sprint.complete),
+    ):
+        if value is not None:
+            body[name] = agile_datetime(value)
+    return body
+
+
 def sprint_json(site: Site, sprint: Sprint) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": sprint.id,
@@ -184,7 +204,7 @@ def all_fields(world: World, site: Site, issue: Issue, version: int = 3) -> dict
             "startAt": 0,
         },
         site.sprint_field_id: [
-            sprint_json(site, site.sprints[s]) for s in sprints if s in site.sprints
+            sprint_field_value(site.sprints[s]) for s in sprints if s in site.sprints
         ]
         or None,
         site.rank_field_id: issue.rank,

@@ -38,7 +38,7 @@ POLL_INTERVAL = timedelta(minutes=5)
 # JQL dates are minute-granular and search is eventually consistent: poll a little further back.
 POLL_OVERLAP_MINUTES = 2
 PAGE_SIZE = 100
-MAX_PAGES = 10  # per poll; a bigger backlog continues at the next poll
+MAX_PAGES = 50  # a sprint of more than 5,000 issues is imported in part, and says so
 ERROR_MAX = 1024
 
 
@@ -46,6 +46,7 @@ ERROR_MAX = 1024
 class AutoImportResult:
     created: int = 0
     updated: int = 0
+    complete: bool = True  # False: more pages than MAX_PAGES matched
 
 
 # ---- webhook path ------------------------------------------------------------------------------
@@ -59,15 +60,19 @@ def sprint_ids_in(payload: dict[str, Any]) -> set[int]:
         for value in fields.values()
         if isinstance(value, list)
         for item in value
-        if isinstance(item, dict)
-        and isinstance(item.get("id"), int)
-        and "/sprint/" in str(item.get("self") or "")
-        and item.get("state") != "closed"
+        if _is_sprint(item) and item.get("state") != "closed"
     }
     for item in sprint_changes(payload):
         parts = str(item.get("to") or "").split(",")
         ids |= {int(part) for part in parts if part.strip().isdigit()}
     return ids
+
+
+def _is_sprint(item: Any) -> bool:
+    """A Sprint field value (`boardId`, no `self`), or an agile-API sprint (`self`) as well."""
+    if not isinstance(item, dict) or not isinstance(item.get("id"), int) or "state" not in item:
+        return False
+    return "boardId" in item or "originBoardId" in item or "/sprint/" in str(item.get("self"))
 
 
 @on_issue_created
@@ -160,7 +165,10 @@ async def mapping_saved(
         return
     if previous is None or not previous.auto_import or previous.sprint_id != mapping.sprint_id:
         await RoomJiraMapping.filter(id=mapping.id).update(auto_imported_at=None)
-    await enqueue_poll(runtime, mapping.id)
+    try:
+        await enqueue_poll(runtime, mapping.id)
+    except Exception as exc:  # Redis down: the mapping is saved; the 5-minute cron polls it
+        log.warning("auto-import of mapping %s not queued: %s", mapping.id, type(exc).__name__)
 
 
 async def enqueue_poll(runtime: Runtime, mapping_id: int) -> bool:
@@ -189,7 +197,10 @@ async def _run(
     except ServiceError as error:
         await _record_error(mapping, error.message)
         return None
-    if mapping.auto_import_error:
+    if not result.complete:
+        limit = f"{MAX_PAGES * PAGE_SIZE:,}"
+        await _record_error(mapping, f"Only the first {limit} matching issues were imported.")
+    elif mapping.auto_import_error:
         await RoomJiraMapping.filter(id=mapping.id).update(auto_import_error=None)
     if result.created:
         log.info("auto-import: room %s got %d new issue(s)", mapping.room_id, result.created)  # type: ignore[attr-defined]
@@ -215,9 +226,9 @@ async def _import_pages(
             stored = await store_issues(room, target, page.items, runtime.bus)
             created, updated = created + stored.created, updated + stored.updated
         if page.is_last or not page.next_page_token:
-            break
+            return AutoImportResult(created, updated)
         token = page.next_page_token
-    return AutoImportResult(created, updated)
+    return AutoImportResult(created, updated, complete=False)
 
 
 async def _record_error(mapping: RoomJiraMapping, message: str) -> None:

@@ -106,8 +106,9 @@ async def request_push(runtime: Runtime, issue: Issue, *, on_demand: bool) -> Ji
         raise ServiceError(ErrorCode.NOT_MAPPED, "This room is not mapped to a Jira project.")
     if issue.final_estimate is None:
         raise ServiceError(ErrorCode.INVALID_STATE, "Complete the voting first.")
+    # push_claimed_at doubles as "last activity": the sweeper leaves recent pushes to their job.
     await JiraIssueLink.filter(id=link.id).update(
-        push_status=EstimatePushStatus.PENDING, push_error=None
+        push_status=EstimatePushStatus.PENDING, push_error=None, push_claimed_at=datetime.now(UTC)
     )
     link.push_status, link.push_error = EstimatePushStatus.PENDING, None
     await publish_room_event(
@@ -162,27 +163,27 @@ async def run_push(runtime: Runtime, issue_id: int, job_try: int = 1) -> str:
             message = f"{service_error_for(error).message} Gave up after {job_try} tries."
             await _finish(runtime, link, issue, EstimatePushStatus.FAILED, None, message)
             return "FAILED"
-        await JiraIssueLink.filter(id=link.id, push_claim=claim).update(push_claim=None)
+        await JiraIssueLink.filter(id=link.id, push_claim=claim).update(
+            push_claim=None, push_claimed_at=datetime.now(UTC)
+        )
         retry_after = getattr(error, "retry_after", None)
         raise Retry(defer=backoff_seconds(job_try, retry_after)) from None
-    except Exception:
-        if job_try >= MAX_TRIES:  # end it, or the push sweeper would retry it forever
-            message = "The push failed unexpectedly; push again, or contact support if it repeats."
-            await _finish(runtime, link, issue, EstimatePushStatus.FAILED, None, message)
-        else:
-            await JiraIssueLink.filter(id=link.id, push_claim=claim).update(push_claim=None)
+    except Exception:  # not Jira's doing: arq does not retry it, so end it visibly
+        message = "The push failed unexpectedly; push again, or contact support if it repeats."
+        await _finish(runtime, link, issue, EstimatePushStatus.FAILED, None, message)
         raise
     await _finish(runtime, link, issue, EstimatePushStatus.PUSHED, estimate, None)
     return "PUSHED"
 
 
 async def orphaned_push_issue_ids(settings: Settings, limit: int = 200) -> list[int]:
-    """PENDING pushes no run holds (unclaimed, or claimed by a run that died): their job was
-    lost (Redis restarted empty, an in-process queue restarted) or is between retries."""
-    stale = datetime.now(UTC) - claim_stale_after(settings)
+    """PENDING pushes nothing has touched for longer than a run and its longest backoff can
+    take: their job was lost (Redis restarted empty, an in-process queue restarted) or their
+    run died. Requested, claimed and retried pushes all stamp push_claimed_at."""
+    quiet_since = datetime.now(UTC) - claim_stale_after(settings) - timedelta(seconds=MAX_BACKOFF_S)
     rows = (
         await JiraIssueLink.filter(push_status=EstimatePushStatus.PENDING, deleted_in_jira=False)
-        .filter(Q(push_claim__isnull=True) | Q(push_claimed_at__lt=stale))
+        .filter(Q(push_claimed_at__isnull=True) | Q(push_claimed_at__lt=quiet_since))
         .order_by("id")
         .limit(limit)
         .values_list("issue_id", flat=True)

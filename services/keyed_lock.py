@@ -2,7 +2,7 @@
 
 Without REDIS_URL there is one process (in-process jobs and bus), so the local lock is all it
 takes; with Redis, servers and workers share the `SET NX PX` key. The TTL bounds how long a
-crashed holder blocks the others.
+crashed holder blocks the others; a live holder renews it (slow Jira calls can outlast it).
 """
 
 from __future__ import annotations
@@ -20,6 +20,10 @@ _LOCAL_LOCKS = "keyed_locks"  # runtime.extras key: this process's locks by name
 # Delete the key only if it still holds our token (it may have expired and been re-taken).
 _RELEASE_SCRIPT = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
+return 0
+"""
+_RENEW_SCRIPT = """
+if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
 return 0
 """
 
@@ -49,9 +53,20 @@ async def keyed_lock(
                 raise busy()
             await asyncio.sleep(delay + random.uniform(0, delay))
             delay = min(delay * 2, 0.2)
+        renewing = asyncio.create_task(_renew(runtime, key, token, ttl_ms))
         try:
             yield
         finally:
+            renewing.cancel()
             await runtime.redis.eval(_RELEASE_SCRIPT, 1, key, token)
     finally:
         local.release()  # kept in `locks`: one small lock per name ever used in this process
+
+
+async def _renew(runtime: Runtime, key: str, token: str, ttl_ms: int) -> None:
+    """Push the expiry out every third of the TTL while the holder is alive."""
+    assert runtime.redis is not None
+    while True:
+        await asyncio.sleep(ttl_ms / 3000)
+        with contextlib.suppress(Exception):  # a missed renewal only shortens the lease
+            await runtime.redis.eval(_RENEW_SCRIPT, 1, key, token, ttl_ms)

@@ -77,13 +77,37 @@ def free_port() -> int:
 
 
 @dataclass
-class ServerProcess:
-    """A real `uvicorn app:create_app` process on a loopback port."""
+class ChildProcess:
+    """A child process of the tests, its output in a log file under /tmp."""
 
     env: dict[str, str]
-    port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+
+    def stop(self, grace: float = 10) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(grace)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, whatever runs is cut off mid-way."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(5)
+
+    def logs(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+
+@dataclass
+class ServerProcess(ChildProcess):
+    """A real `uvicorn app:create_app` process on a loopback port."""
+
+    port: int = field(default_factory=free_port)
 
     @property
     def url(self) -> str:
@@ -121,31 +145,10 @@ class ServerProcess:
         wait_http_ok(f"{self.url}/healthz", timeout, self)
         return self
 
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(5)
-
-    def logs(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path else ""
-
 
 @dataclass
-class WorkerProcess:
+class WorkerProcess(ChildProcess):
     """A real `agilekit worker` (arq) process; `env` must carry REDIS_URL and the run's prefix."""
-
-    env: dict[str, str]
-    process: subprocess.Popen[bytes] | None = None
-    log_path: Path | None = None
 
     def start(self, timeout: float = 20) -> WorkerProcess:
         # INFO so that arq's "Starting worker" line (readiness) reaches the log.
@@ -168,23 +171,8 @@ class WorkerProcess:
             time.sleep(0.1)
         return self
 
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hooks, a running job is cut off mid-way."""
-        if self.process and self.process.poll() is None:
-            self.process.kill()
-            self.process.wait(5)
-
-    def logs(self) -> str:
-        return self.log_path.read_text(errors="replace") if self.log_path else ""
+    def stop(self, grace: float = 15) -> None:  # lets a running job finish
+        super().stop(grace)
 
 
 def wait_http_ok(url: str, timeout: float, server: ServerProcess | None = None) -> None:

@@ -12,6 +12,7 @@ from core.runtime import Runtime
 from models.integrations import JiraIssueLink, RoomJiraMapping
 from models.rooms import Issue
 from models.users import Plan, User
+from services import jira_auto_import as auto_import
 from services.jira_auto_import import (
     _poll_jql,
     due_mapping_ids,
@@ -144,8 +145,8 @@ async def test_jira_failure_is_recorded_and_cleared(
 
 
 def sprint_field(*sprints: tuple[int, str]) -> list[dict[str, Any]]:
-    base = "https://acme.atlassian.net/rest/agile/1.0/sprint"
-    return [{"id": i, "state": state, "self": f"{base}/{i}"} for i, state in sprints]
+    """The Sprint custom field as Jira Cloud sends it: boardId, no self."""
+    return [{"id": i, "name": f"S{i}", "state": state, "boardId": 1} for i, state in sprints]
 
 
 def test_sprint_ids_from_fields_and_changelog() -> None:
@@ -155,6 +156,8 @@ def test_sprint_ids_from_fields_and_changelog() -> None:
     }
     assert sprint_ids_in(payload) == {4, 5}  # a closed sprint the issue left is not entered
     assert sprint_ids_in({"issue": {"fields": {"labels": ["x"]}}}) == set()
+    lookalike = [{"id": 4, "value": "not a sprint"}]  # e.g. a multi-select option
+    assert sprint_ids_in({"issue": {"fields": {"customfield_1": lookalike}}}) == set()
 
 
 async def test_routing_uses_site_and_matched_webhook_ids(
@@ -172,3 +175,16 @@ async def test_routing_uses_site_and_matched_webhook_ids(
     assert await routed_mappings(event([ACME], [webhook + 10_000]), [sprint]) == []
     assert await routed_mappings(event(["other-site"], [webhook]), [sprint]) == []
     assert await routed_mappings(event([ACME], [webhook]), [sprint + 1]) == []
+
+
+async def test_a_sprint_beyond_the_page_limit_is_imported_in_part_and_says_so(
+    runtime: Runtime, sandbox: SandboxProcess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auto_import, "PAGE_SIZE", 2)
+    monkeypatch.setattr(auto_import, "MAX_PAGES", 1)
+    _, mapping, keys = await mapped_room(runtime, sandbox, 3)
+    result = await poll_mapping(runtime, mapping.id)
+    assert (result.created, result.complete) == (2, False)
+    await mapping.refresh_from_db()
+    assert mapping.auto_import_error == "Only the first 2 matching issues were imported."
+    assert await room_keys(mapping) == keys[:2]

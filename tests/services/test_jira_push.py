@@ -272,6 +272,7 @@ async def test_sweeper_requeues_orphaned_pushes_once(
     orphan = await linked_issue(jira_sandbox, connected, "5", comment_on_push=False)
     dead_run = await linked_issue(jira_sandbox, connected, "8", comment_on_push=False)
     live_run = await linked_issue(jira_sandbox, connected, "3", comment_on_push=False)
+    queued = await linked_issue(jira_sandbox, connected, "2", comment_on_push=False)
     long_ago = datetime.now(UTC) - jira_push.claim_stale_after(runtime.settings) * 2
     await JiraIssueLink.filter(id=dead_run.link.id).update(
         push_claim="died", push_claimed_at=long_ago
@@ -279,6 +280,8 @@ async def test_sweeper_requeues_orphaned_pushes_once(
     await JiraIssueLink.filter(id=live_run.link.id).update(
         push_claim="running", push_claimed_at=datetime.now(UTC)
     )
+    # Requested a moment ago (or between retries): its own job is still coming.
+    await JiraIssueLink.filter(id=queued.link.id).update(push_claimed_at=datetime.now(UTC))
     queue = InProcessJobQueue([func(push_estimate, name="push_estimate")], ctx={"runtime": runtime})
     runtime.jobs = queue
     try:
@@ -293,4 +296,23 @@ async def test_sweeper_requeues_orphaned_pushes_once(
         assert await calls(jira_sandbox, "PUT", f"/issue/{linked.jira_id}") == 1
     untouched = await JiraIssueLink.get(id=live_run.link.id)
     assert (untouched.push_status, untouched.push_claim) == (EstimatePushStatus.PENDING, "running")
-    assert await calls(jira_sandbox, "PUT", f"/issue/{live_run.jira_id}") == 0
+    for linked in (live_run, queued):
+        assert await calls(jira_sandbox, "PUT", f"/issue/{linked.jira_id}") == 0
+    still_queued = await JiraIssueLink.get(id=queued.link.id)
+    assert still_queued.push_status == EstimatePushStatus.PENDING
+
+
+async def test_unexpected_failure_ends_failed_instead_of_pending(
+    runtime: Runtime, connected: User, jira_sandbox: SandboxProcess
+) -> None:
+    """arq retries only Retry: anything else must not leave the link PENDING for the sweeper."""
+    user = await make_user()
+    await connect_user(runtime, user, await new_account(jira_sandbox, [ACME]), site=ACME)
+    linked = await linked_issue(jira_sandbox, user, "5")
+    # A stored token that no key opens (a lost key, say): a failure Jira has no part in.
+    await JiraConnection.filter(user_id=user.id).update(access_token_enc="v1.gone.AAAA.AAAA")
+    with pytest.raises(Exception):  # noqa: B017 - whatever it is, the link must say FAILED
+        await jira_push.run_push(runtime, linked.issue.id)
+    link = await JiraIssueLink.get(id=linked.link.id)
+    assert link.push_status == EstimatePushStatus.FAILED and link.push_claim is None
+    assert link.push_error and "unexpectedly" in link.push_error

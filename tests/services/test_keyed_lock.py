@@ -47,3 +47,16 @@ async def test_processes_take_turns_and_a_waiter_gives_up(
     async with keyed_lock(second, "other", 5_000, 0.3, Busy):  # other names are free
         pass
     await holder
+
+
+async def test_a_holder_outliving_the_ttl_keeps_the_lock(
+    redis_client: aioredis.Redis, redis_prefix: str
+) -> None:
+    prefix = f"{redis_prefix}:{unique_name('lock')}"
+    first, second = (process_runtime(redis_client, prefix) for _ in range(2))
+    async with keyed_lock(first, "slow", 300, 1.0, Busy):
+        await asyncio.sleep(0.9)  # three TTLs: without renewal the key would be gone
+        with pytest.raises(Busy):
+            async with keyed_lock(second, "slow", 300, 0.2, Busy):
+                pass
+    assert not await redis_client.exists(f"{prefix}:lock:slow")
