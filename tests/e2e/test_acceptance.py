@@ -24,6 +24,7 @@ from models.integrations import JiraConnection
 from models.webhooks import JiraWebhookDelivery
 from services.jira_token_store import ACCESS_FIELD, REFRESH_FIELD, keyring_for, unseal
 from tests.e2e.stack import (
+    PROJECT,
     ROOM_ISSUES,
     SITE,
     STORY_POINTS,
@@ -42,8 +43,11 @@ from tests.e2e.stack import (
 from tests.jira_support import ACME_CLOUD_ID as ACME
 from tests.jira_support import (
     READ_MAPPING,
+    SET_MAPPING,
     connect_via_graphql,
     eventually,
+    new_sprint_issues,
+    scrum_board_id,
     successful,
     token_calls,
 )
@@ -53,6 +57,7 @@ from tests.resolvers.room_helpers import (
     REVEAL,
     START,
     RoomSubscriber,
+    create_room,
     unique_email,
     voting,
 )
@@ -323,3 +328,31 @@ async def deliver(stack: Stack, body: dict[str, Any], token: str) -> tuple[int, 
     async with httpx.AsyncClient(timeout=10) as http:
         answer = await http.post(stack.webhook_url, json=body, headers=headers)
     return answer.status_code, identifier
+
+
+async def test_sprint_issues_auto_imported_by_the_worker(
+    gql: GraphQLClient, stack: Stack, owner: Owner
+) -> None:
+    """autoImport: the worker's first poll takes the sprint, then the webhook brings the
+    issue created in it."""
+    sprint, keys = await new_sprint_issues(stack.sandbox, 2, SITE, PROJECT)
+    room_id = await create_room(gql, owner.token, "Auto-imported")
+    board = await scrum_board_id(stack.sandbox, SITE, PROJECT)
+    given = {"cloudId": SITE, "projectKey": PROJECT, "boardId": board, "sprintId": sprint}
+    payload = await gql.data(
+        SET_MAPPING, {"r": room_id, "i": {**given, "autoImport": True}}, owner.token
+    )
+    assert payload["setRoomJiraMapping"]["errors"] == [], payload
+
+    async def keys_in_room() -> set[str]:
+        issues = (await gql.data(ROOM_ISSUES, {"r": room_id}, owner.token))["room"]["issues"]
+        return {issue["jiraLink"]["key"] for issue in issues}
+
+    async def has(expected: set[str]) -> bool:
+        return await keys_in_room() == expected
+
+    await eventually(lambda: has(set(keys)), within=20)
+    body = {"projectKey": PROJECT, "summary": "Born in the sprint", "sprintId": sprint}
+    born = await stack.sandbox.admin("POST", f"/sites/{SITE}/issues", json=body)
+    await eventually(lambda: has({*keys, born["key"]}), within=20)
+    assert "auto_import_sprint" in stack.worker.logs()  # the poll ran on the worker
