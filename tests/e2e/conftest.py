@@ -3,12 +3,12 @@ server pointed at it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 
 from tests.jira_support import SandboxProcess, jira_sandbox
-from tests.support import ServerProcess
+from tests.support import GraphQLClient, ServerProcess
 
 __all__ = ["jira_sandbox", "jira_server"]
 
@@ -20,3 +20,11 @@ def jira_server(
     return start_server(
         ATLASSIAN_AUTH_URL=f"{jira_sandbox.url}/auth", ATLASSIAN_API_URL=f"{jira_sandbox.url}/api"
     )
+
+
+@pytest.fixture
+async def gql(jira_server: ServerProcess) -> AsyncIterator[GraphQLClient]:
+    """A GraphQL client of the module's server (modules with a server of their own override it)."""
+    client = GraphQLClient(jira_server.url)
+    yield client
+    await client.aclose()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from models.webhooks import JiraWebhookDelivery
@@ -25,13 +23,6 @@ ROOM = """query($r:ID!){ room(id:$r) { issues { title jiraLink { key } }
   jiraMapping { autoImport autoImportedAt autoImportError webhookStatus } } }"""
 
 pytestmark = pytest.mark.usefixtures("database_url")
-
-
-@pytest.fixture
-async def gql(jira_server: ServerProcess) -> AsyncIterator[GraphQLClient]:
-    client = GraphQLClient(jira_server.url)
-    yield client
-    await client.aclose()
 
 
 async def test_sprint_issues_arrive_by_poll_and_by_webhook(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,13 +27,6 @@ ESTIMATION = """query($key:String!,$board:Int){
     fieldId fieldName source editable hint } }"""
 
 pytestmark = pytest.mark.usefixtures("database_url")
-
-
-@pytest.fixture
-async def gql(jira_server: ServerProcess) -> AsyncIterator[GraphQLClient]:
-    client = GraphQLClient(jira_server.url)
-    yield client
-    await client.aclose()
 
 
 async def sign_in(gql: GraphQLClient, plan: str = "PREMIUM") -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -22,13 +21,6 @@ from tests.support import GraphQLClient, ServerProcess
 ROOM_ISSUES = "query($r: ID!) { room(id: $r) { issues { id title jiraLink { key } } } }"
 
 pytestmark = pytest.mark.usefixtures("database_url")
-
-
-@pytest.fixture
-async def gql(jira_server: ServerProcess) -> AsyncIterator[GraphQLClient]:
-    client = GraphQLClient(jira_server.url)
-    yield client
-    await client.aclose()
 
 
 async def sign_in(gql: GraphQLClient, plan: str = "PREMIUM") -> str:

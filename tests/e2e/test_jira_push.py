@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -36,13 +35,6 @@ JIRA_ISSUE = """query($jql: String!) { jiraIssues(source: {jql: $jql}) {
   edges { node { key storyPoints } } } }"""
 
 pytestmark = pytest.mark.usefixtures("database_url")
-
-
-@pytest.fixture
-async def gql(jira_server: ServerProcess) -> AsyncIterator[GraphQLClient]:
-    client = GraphQLClient(jira_server.url)
-    yield client
-    await client.aclose()
 
 
 async def connected_user(
