@@ -29,8 +29,7 @@ from bench.jira_list_issues import (
     jira_requests_since,
     last_seq,
 )
-from bench.support import Uvicorn, app_env, percentile, scratch_database
-from core.runtime import make_jira_http
+from bench.support import jira_app, percentile, scratch_database
 from jira_cloud.client import JiraClient
 from services import jira_import
 from services.rooms import create_room
@@ -42,7 +41,7 @@ from tests.jira_support import (
     new_account,
 )
 from tests.resolvers.test_rooms_query_count import counted_queries
-from tests.support import GraphQLClient, free_port
+from tests.support import GraphQLClient
 
 IMPORT = """mutation($r: ID!, $k: [String!]!) { importJiraIssues(roomId: $r, issueKeys: $k) {
   issues { id title jiraLink { key url jiraIssueId lastSyncedAt pushStatus } }
@@ -147,25 +146,11 @@ async def run(
 
 async def main(n: int, runs: int) -> None:
     sandbox = SandboxProcess().start()
-    port = free_port()
     try:
         async with scratch_database() as database_url:
             small, large = await sql_statements(sandbox, 10), await sql_statements(sandbox, n)
-            env = app_env(
-                database_url,
-                PUBLIC_URL=f"http://127.0.0.1:{port}",
-                ATLASSIAN_AUTH_URL=f"{sandbox.url}/auth",
-                ATLASSIAN_API_URL=f"{sandbox.url}/api",
-            )
-            server = Uvicorn("app:create_app", env, port=port).start()
-            gql = GraphQLClient(server.url)
-            http = make_jira_http()
-            try:
-                await run(sandbox, server.url, gql, http, n, runs)
-            finally:
-                await gql.aclose()
-                await http.aclose()
-                server.stop()
+            async with jira_app(database_url, sandbox.url) as app:
+                await run(sandbox, app.server.url, app.gql, app.jira_http, n, runs)
             print(f"  SQL statements of the import service (first import, re-import): "
                   f"10 issues {small}, {n} issues {large}")  # fmt: skip
     finally:

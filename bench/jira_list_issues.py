@@ -20,11 +20,10 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bench.support import Uvicorn, app_env, percentile, scratch_database
-from core.runtime import make_jira_http
+from bench.support import jira_app, percentile, scratch_database
 from jira_cloud.client import JiraClient
 from tests.jira_support import SandboxProcess, consent, new_account
-from tests.support import GraphQLClient, free_port
+from tests.support import GraphQLClient
 
 ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
 CLIENT = {
@@ -128,24 +127,10 @@ def line(name: str, times: list[float], requests: list[int]) -> str:
 
 async def main(issues: int, page: int, runs: int) -> None:
     sandbox = SandboxProcess().start()
-    port = free_port()
     try:
         async with scratch_database() as database_url:
-            env = app_env(
-                database_url,
-                PUBLIC_URL=f"http://127.0.0.1:{port}",
-                ATLASSIAN_AUTH_URL=f"{sandbox.url}/auth",
-                ATLASSIAN_API_URL=f"{sandbox.url}/api",
-            )
-            server = Uvicorn("app:create_app", env, port=port).start()
-            gql = GraphQLClient(server.url)
-            http = make_jira_http()
-            try:
-                await run(sandbox, server.url, gql, http, issues, page, runs)
-            finally:
-                await gql.aclose()
-                await http.aclose()
-                server.stop()
+            async with jira_app(database_url, sandbox.url) as app:
+                await run(sandbox, app.server.url, app.gql, app.jira_http, issues, page, runs)
     finally:
         sandbox.stop()
 

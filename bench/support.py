@@ -22,7 +22,8 @@ import httpx
 from tortoise import Tortoise
 
 from core.db import close_db, init_db
-from tests.support import free_port
+from core.runtime import make_jira_http
+from tests.support import GraphQLClient, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_DATABASE_URL = os.environ.get(
@@ -140,6 +141,34 @@ async def drop_redis_keys(prefix: str) -> int:
     finally:
         await client.aclose()
     return deleted
+
+
+@dataclass
+class JiraApp:
+    """A product server pointed at a sandbox, a GraphQL client of it and a direct Jira client."""
+
+    server: Uvicorn
+    gql: GraphQLClient
+    jira_http: httpx.AsyncClient
+
+
+@asynccontextmanager
+async def jira_app(database_url: str, sandbox_url: str) -> AsyncIterator[JiraApp]:
+    port = free_port()
+    env = app_env(
+        database_url,
+        PUBLIC_URL=f"http://127.0.0.1:{port}",
+        ATLASSIAN_AUTH_URL=f"{sandbox_url}/auth",
+        ATLASSIAN_API_URL=f"{sandbox_url}/api",
+    )
+    server = Uvicorn("app:create_app", env, port=port).start()
+    app = JiraApp(server, GraphQLClient(server.url), make_jira_http())
+    try:
+        yield app
+    finally:
+        await app.gql.aclose()
+        await app.jira_http.aclose()
+        server.stop()
 
 
 def app_env(database_url: str, **extra: str) -> dict[str, str]:

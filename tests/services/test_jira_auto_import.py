@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -27,7 +26,6 @@ from tests.jira_support import (
     ACME_CLOUD_ID,
     SandboxProcess,
     connect_user,
-    make_runtime,
     make_user,
     new_account,
     new_sprint_issues,
@@ -40,18 +38,9 @@ SEARCH = "/rest/api/3/search/jql"
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxProcess]:
-    process = SandboxProcess().start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-async def runtime(sandbox: SandboxProcess) -> AsyncIterator[Runtime]:
-    runtime = await make_runtime(sandbox, public_url="http://127.0.0.1:8124")
-    yield runtime
-    assert runtime.jira_http is not None
-    await runtime.jira_http.aclose()
+def runtime(sandbox_runtime: Runtime) -> Runtime:
+    """On the module's own sandbox (`sandbox`): its clock is moved here."""
+    return sandbox_runtime
 
 
 async def mapped_room(

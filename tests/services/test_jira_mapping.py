@@ -4,7 +4,6 @@ is moved here, so it must not be the package's shared one)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from services import jira_browse, jira_webhook_registry
 from services.jira_connection import disconnect
 from services.jira_mapping import MappingInput, remove_mapping, set_mapping
 from services.rooms import RoomAccessDenied, create_room, join_room
-from tests.jira_support import SandboxProcess, connect_user, make_runtime, make_user, new_account
+from tests.jira_support import SandboxProcess, connect_user, make_user, new_account
 
 pytestmark = pytest.mark.usefixtures("database_url")
 ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
@@ -27,18 +26,9 @@ DAY = 86400
 
 
 @pytest.fixture(scope="module")
-def sandbox() -> Iterator[SandboxProcess]:
-    process = SandboxProcess().start()
-    yield process
-    process.stop()
-
-
-@pytest.fixture(scope="module")
-async def runtime(sandbox: SandboxProcess) -> AsyncIterator[Runtime]:
-    runtime = await make_runtime(sandbox, public_url="http://127.0.0.1:8123")
-    yield runtime
-    assert runtime.jira_http is not None
-    await runtime.jira_http.aclose()
+def runtime(sandbox_runtime: Runtime) -> Runtime:
+    """On the module's own sandbox (`sandbox`): its clock is moved here."""
+    return sandbox_runtime
 
 
 async def connected_owner(runtime: Runtime, sandbox: SandboxProcess) -> tuple[User, str]:
