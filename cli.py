@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from typing import Any
 
-from core.settings import InsecureSettingsError, get_settings
+from core.settings import InsecureSettingsError, Settings, get_settings
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -14,9 +15,12 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     settings.check_production()
-    if settings.is_development:
-        _print_dev_access(settings.auth_jwt_secret, args.host, args.port)
-    uvicorn.run(
+    problem = _prepare_database(settings)
+    if problem:
+        print(f"agilekit serve: {problem}", file=sys.stderr)
+        return 2
+    announce = _dev_access(settings, args.host, args.port) if settings.is_development else None
+    config = uvicorn.Config(
         "app:create_app",
         factory=True,
         host=args.host,
@@ -24,24 +28,56 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,
         proxy_headers=True,
         ws="websockets-sansio",
+        ws_max_size=settings.max_body_bytes,
         ws_per_message_deflate=False,  # compression costs more latency than it saves here
     )
+    _run_server(config, announce)
     return 0
 
 
-def _print_dev_access(secret: str, host: str, port: int) -> None:
+def _prepare_database(settings: Settings) -> str | None:
+    """None when the server can start on the database. SQLite (the embedded default)
+    creates its schema itself; PostgreSQL must have been migrated."""
+    from core.db import migrate, schema_problem
+
+    try:
+        if settings.uses_sqlite:
+            asyncio.run(migrate(settings.database_url))
+            return None
+        problem = asyncio.run(schema_problem(settings.database_url))
+    except Exception as exc:  # unreachable database, bad URL: say so, no traceback
+        return f"cannot use the database ({type(exc).__name__}: {exc})"
+    return f"{problem}: run `agilekit migrate` first." if problem else None
+
+
+def _run_server(config: Any, announce: str | None) -> None:
+    """uvicorn's Server, printing `announce` only once it is serving (not before a failed
+    start-up)."""
+    import uvicorn
+
+    class AnnouncingServer(uvicorn.Server):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets=sockets)
+            if self.started and announce:
+                print(announce, flush=True)
+
+    AnnouncingServer(config).run()
+
+
+def _dev_access(settings: Settings, host: str, port: int) -> str:
     """GraphiQL's URL and a bearer token for the demo user (upserted on its first request)."""
     from core.auth import issue_token
     from services.users import dev_subject
 
     email = "demo@agilekit.dev"
-    token = issue_token(secret, subject=dev_subject(email), email=email, name="Demo")
+    token = issue_token(
+        settings.auth_jwt_secret, subject=dev_subject(email), email=email, name="Demo"
+    )
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    print(
+    return (
         f"\nAgileKit API (development): GraphiQL at http://{shown_host}:{port}/graphql\n"
         f"Development bearer token for {email} (valid 7 days); in GraphiQL's Headers tab:\n"
-        f'  {{"Authorization": "Bearer {token}"}}\n',
-        flush=True,
+        f'  {{"Authorization": "Bearer {token}"}}\n'
     )
 
 

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 
+from core.text import text_problem
+
 ALGORITHM = "HS256"
+# What the users table stores (a longer claim could never be saved).
+MAX_SUBJECT = 255
+MAX_EMAIL = 320
+MAX_NAME = 255
+_LAST_TIMESTAMP = 253_402_300_799  # 9999-12-31T23:59:59Z, the last instant datetime holds
 
 
 class InvalidToken(Exception):
@@ -19,6 +26,10 @@ class Principal:
     subject: str
     email: str
     name: str | None
+    expires_at: datetime | None = None  # the token's `exp`; websockets re-check it
+
+    def expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or datetime.now(UTC))
 
 
 def parse_authorization(header: str | None) -> str | None:
@@ -43,16 +54,21 @@ def decode_token(token: str, secret: str) -> Principal:
         raise InvalidToken("Token expired.") from exc
     except jwt.PyJWTError as exc:
         raise InvalidToken("Invalid token.") from exc
-    subject, email = claims.get("sub"), claims.get("email")
-    if (
-        not isinstance(subject, str)
-        or not subject
-        or not isinstance(email, str)
-        or "@" not in email
-    ):
-        raise InvalidToken("Token lacks a valid `sub` or `email` claim.")
-    name = claims.get("name")
-    return Principal(subject=subject, email=email, name=name if isinstance(name, str) else None)
+    subject, email, name = claims.get("sub"), claims.get("email"), claims.get("name")
+    if not isinstance(subject, str) or not subject or _bad(subject, MAX_SUBJECT):
+        raise InvalidToken("Token lacks a valid `sub` claim.")
+    if not isinstance(email, str) or "@" not in email or _bad(email, MAX_EMAIL):
+        raise InvalidToken("Token lacks a valid `email` claim.")
+    if not isinstance(name, str) or not name.strip():
+        name = None
+    elif _bad(name, MAX_NAME):
+        raise InvalidToken("Token has an invalid `name` claim.")
+    expires_at = datetime.fromtimestamp(min(int(claims["exp"]), _LAST_TIMESTAMP), UTC)
+    return Principal(subject=subject, email=email, name=name, expires_at=expires_at)
+
+
+def _bad(value: str, max_length: int) -> bool:
+    return text_problem(value, max_length=max_length) is not None
 
 
 def issue_token(

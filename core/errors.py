@@ -39,6 +39,16 @@ class ServiceError(Exception):
         self.field = field
 
 
+class AccessDenied(Exception):
+    """The domain's "you may not": the API answers a top-level FORBIDDEN with this message."""
+
+    default_message = "You are not allowed to do this."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.default_message)
+        self.message = message or self.default_message
+
+
 class TopLevelError(GraphQLError):
     """Authentication/authorization failures: top-level errors with extensions.code."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
@@ -15,6 +16,10 @@ DEV_JIRA_CLIENT_SECRET = "dev-only-agilekit-jira-client-secret"
 DEV_TOKEN_KEYS = "dev:" + "00112233445566778899aabbccddeeff" * 2
 DEFAULT_DATABASE_URL = "sqlite://agilekit.sqlite3"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
+# Written by `make codegen` (GraphQL Code Generator's persisted documents).
+TRUSTED_DOCUMENTS_FILE = (
+    Path(__file__).resolve().parent.parent / "generated" / "persisted-documents.json"
+)
 ATLASSIAN_AUTH_URL = "https://auth.atlassian.com"
 ATLASSIAN_API_URL = "https://api.atlassian.com"
 
@@ -57,6 +62,15 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 12
     graphql_max_tokens: int = 3000
     graphql_max_aliases: int = 30
+    # The most fields a response may hold in the worst case (schema/limits.py counts them):
+    # a 500-issue room page with descriptions and Jira links costs about 14,000.
+    graphql_max_cost: int = Field(20_000, ge=1)
+    graphql_introspection: bool = True
+    graphiql: bool | None = None  # None: on in development, off in production
+    graphql_documents: Literal["any", "trusted"] = "any"
+    graphql_trusted_documents_file: Path = TRUSTED_DOCUMENTS_FILE
+    ws_max_connections_per_user: int = Field(10, ge=1)
+    ws_max_subscriptions_per_connection: int = Field(20, ge=1)
     # arq: the longest a job may run; a killed worker's job runs again this + 10 s later.
     job_timeout_s: float = Field(300.0, gt=0)
     # The webhook inbox sweeper's cadence (seconds, a divisor of 60).
@@ -92,6 +106,10 @@ class Settings(BaseSettings):
         return self.app_url or self.public_url
 
     @property
+    def graphiql_enabled(self) -> bool:
+        return self.is_development if self.graphiql is None else self.graphiql
+
+    @property
     def sandbox_mounted(self) -> bool:
         """Development with no explicit Atlassian URLs talks to the mounted sandbox."""
         return self.is_development and not (self.atlassian_auth_url or self.atlassian_api_url)
@@ -113,7 +131,10 @@ class Settings(BaseSettings):
         return self.database_url.startswith("sqlite")
 
     def allowed_ws_origins(self) -> set[str]:
-        return {*self.ws_allowed_origins, *self.cors_origins, self.public_url, self.frontend_url}
+        origins = {*self.ws_allowed_origins, *self.cors_origins, self.public_url, self.frontend_url}
+        if self.is_development:  # the same loopback server, reached by either name
+            origins |= {_other_loopback_name(url) for url in (self.public_url, self.frontend_url)}
+        return origins
 
     def insecure_production_settings(self) -> list[str]:
         """Names of secrets that still hold their development default."""
@@ -133,6 +154,14 @@ class Settings(BaseSettings):
                 + ", ".join(insecure)
                 + ". Set each to a real secret."
             )
+
+
+def _other_loopback_name(url: str) -> str:
+    if "//127.0.0.1" in url:
+        return url.replace("//127.0.0.1", "//localhost", 1)
+    if "//localhost" in url:
+        return url.replace("//localhost", "//127.0.0.1", 1)
+    return url
 
 
 @lru_cache

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from jira_cloud.errors import SprintsNotSupported
+from jira_cloud.errors import SprintsNotSupported, parsed_methods
 from jira_cloud.pagination import collect_offset, parse_offset_page, parse_token_page
 from jira_cloud.transport import JiraTransport
 from jira_cloud.types import (
@@ -30,6 +30,7 @@ def listing_fields(fields: Sequence[str] | None, story_points_fields: Sequence[s
     return ",".join(dict.fromkeys(wanted))
 
 
+@parsed_methods
 class AgileMixin(JiraTransport):
     site_url: str
 

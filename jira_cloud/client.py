@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from jira_cloud.agile import LISTING_FIELDS, AgileMixin, listing_fields
-from jira_cloud.errors import NotFound
+from jira_cloud.errors import InvalidArgument, NotFound, parsed_methods
 from jira_cloud.pagination import parse_offset_page, parse_token_page
 from jira_cloud.transport import TokenSource
 from jira_cloud.types import (
@@ -37,6 +37,7 @@ RECONCILE_LIMIT = 50  # search/jql reads at most 50 issues after their writes
 DETAIL_FIELDS = (*LISTING_FIELDS, "description")
 
 
+@parsed_methods
 class JiraClient(AgileMixin):
     def __init__(
         self,
@@ -137,7 +138,7 @@ class JiraClient(AgileMixin):
     ) -> BulkFetchResult:
         """Up to 100 issues in one call; missing or hidden ones are silently left out."""
         if len(issue_ids_or_keys) > BULKFETCH_LIMIT:
-            raise ValueError(f"bulkfetch takes at most {BULKFETCH_LIMIT} issues")
+            raise InvalidArgument(f"bulkfetch takes at most {BULKFETCH_LIMIT} issues")
         if not issue_ids_or_keys:
             return BulkFetchResult([], [])
         payload = {

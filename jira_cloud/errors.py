@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+T = TypeVar("T")
+
 
 class JiraError(Exception):
     """Any failure of a Jira Cloud call; `status` is the HTTP status when there was one."""
@@ -64,3 +73,40 @@ class SprintsNotSupported(BadRequest):
 
 class Unavailable(JiraError):
     """5xx or a transport failure that retries did not overcome (or that was not retryable)."""
+
+
+class MalformedResponse(Unavailable):
+    """Jira answered 2xx with a body that is not JSON, or not of the shape its API documents."""
+
+
+class InvalidArgument(ValueError):
+    """The caller asked for something the API cannot do (not Jira's fault: never wrapped)."""
+
+
+_SHAPE_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError)
+
+
+def parsed(method: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Turn a failure to read Jira's answer (a key missing, a value of the wrong type) into
+    MalformedResponse, so callers see a typed Jira error rather than an internal one."""
+
+    @functools.wraps(method)
+    async def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await method(*args, **kwargs)
+        except InvalidArgument:
+            raise
+        except _SHAPE_ERRORS as exc:
+            raise MalformedResponse(
+                f"Jira answered in an unexpected shape ({type(exc).__name__})."
+            ) from exc
+
+    return guarded
+
+
+def parsed_methods(cls: type[T]) -> type[T]:
+    """Apply `parsed` to every public coroutine method the class itself defines."""
+    for name, value in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.iscoroutinefunction(value):
+            setattr(cls, name, parsed(value))
+    return cls

@@ -6,6 +6,7 @@ Errors carry Atlassian's `error`/`error_description`, never a token or the clien
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from urllib.parse import urlencode
 import httpx
 
 AUDIENCE = "api.atlassian.com"
+MAX_EXPIRES_IN = 366 * 24 * 3600  # seconds; anything longer is not a real answer
 
 # JIRA_CLOUD.md 1.6: consent replaces the grant's scopes, so every authorize asks for all.
 JIRA_SCOPES: tuple[str, ...] = (
@@ -35,6 +37,7 @@ JIRA_SCOPES: tuple[str, ...] = (
 )
 
 # Atlassian signals that only a new consent can fix (JIRA_CLOUD.md 1.4).
+_CLOUD_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 _REAUTH_ERRORS = {"invalid_grant", "unauthorized_client"}
 _REAUTH_DESCRIPTIONS = ("refresh_token is invalid", "token has been expired or revoked")
 
@@ -146,17 +149,22 @@ async def accessible_resources(
     payload = await _get_json(http, url, access_token)
     if not isinstance(payload, list):
         raise OAuthError("invalid_response", "accessible-resources did not return a list")
-    return [
-        AccessibleResource(
-            cloud_id=str(item["id"]),
-            url=str(item.get("url") or ""),
-            name=str(item.get("name") or item.get("url") or item["id"]),
-            scopes=tuple(item.get("scopes") or ()),
-            avatar_url=item.get("avatarUrl"),
-        )
-        for item in payload
-        if isinstance(item, dict) and item.get("id")
-    ]
+    return [resource for item in payload if (resource := _resource(item)) is not None]
+
+
+def _resource(item: Any) -> AccessibleResource | None:
+    """One site of accessible-resources; None for an entry of another shape (skipped)."""
+    if not isinstance(item, dict) or not _CLOUD_ID.fullmatch(str(item.get("id") or "")):
+        return None
+    scopes = item.get("scopes")
+    avatar = item.get("avatarUrl")
+    return AccessibleResource(
+        cloud_id=str(item["id"]),
+        url=str(item.get("url") or "")[:2048],
+        name=str(item.get("name") or item.get("url") or item["id"])[:255],
+        scopes=tuple(str(scope) for scope in scopes) if isinstance(scopes, list) else (),
+        avatar_url=avatar[:2048] if isinstance(avatar, str) else None,
+    )
 
 
 async def fetch_account(
@@ -167,7 +175,11 @@ async def fetch_account(
     payload = await _get_json(http, url, access_token)
     if not isinstance(payload, dict) or not payload.get("accountId"):
         raise OAuthError("invalid_response", "myself did not return an accountId")
-    return JiraAccount(account_id=str(payload["accountId"]), email=payload.get("emailAddress"))
+    account_id, email = str(payload["accountId"]), payload.get("emailAddress")
+    if len(account_id) > 128:
+        raise OAuthError("invalid_response", "myself returned an over-long accountId")
+    valid_email = isinstance(email, str) and "@" in email and len(email) <= 320
+    return JiraAccount(account_id=account_id, email=email if valid_email else None)
 
 
 async def _token_request(
@@ -185,7 +197,10 @@ async def _token_request(
     access_token = payload.get("access_token")
     if not isinstance(access_token, str) or not access_token:
         raise OAuthError("invalid_response", "token response has no access_token", 200)
-    expires_in = int(payload.get("expires_in") or 3600)
+    expires_in = payload.get("expires_in") or 3600
+    if not isinstance(expires_in, int | float) or not 0 < expires_in <= MAX_EXPIRES_IN:
+        raise OAuthError("invalid_response", "token response has no sane expires_in", 200)
+    expires_in = int(expires_in)
     scope = payload.get("scope")
     return TokenGrant(
         access_token=access_token,

@@ -27,6 +27,7 @@ from jira_cloud.errors import (
     Forbidden,
     InvalidValue,
     JiraError,
+    MalformedResponse,
     NotFound,
     RateLimited,
     ScopeMismatch,
@@ -165,7 +166,10 @@ class JiraTransport:
         safe = method == "GET" if idempotent is None else idempotent
         response = await self._send(method, path, params, json, safe)
         if response.is_success:
-            return response.json() if response.content else None
+            try:
+                return response.json() if response.content else None
+            except ValueError:  # 2xx with HTML from a proxy, a truncated body, ...
+                raise MalformedResponse(f"Jira answered {method} {path} with no JSON.") from None
         raise error_for_response(response)
 
     async def _send(

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jira_cloud.client import JiraClient
+from jira_cloud.errors import parsed
 
 WEBHOOK = "rest/api/3/webhook"
 
@@ -53,6 +54,7 @@ def parse_expiration(value: Any) -> datetime | None:
     return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+@parsed
 async def register_webhooks(
     client: JiraClient, url: str, specs: list[WebhookSpec]
 ) -> list[RegistrationResult]:
@@ -66,6 +68,7 @@ async def register_webhooks(
     return results
 
 
+@parsed
 async def list_webhooks(client: JiraClient) -> list[RegisteredWebhook]:
     """Every webhook this app registered on the site as this user, all pages."""
     found: list[RegisteredWebhook] = []
@@ -89,6 +92,7 @@ async def list_webhooks(client: JiraClient) -> list[RegisteredWebhook]:
         start_at += len(values)
 
 
+@parsed
 async def refresh_webhooks(client: JiraClient, webhook_ids: list[int]) -> datetime | None:
     """Extend the given webhooks (unknown ids are ignored by Jira); their new expiry."""
     payload = {"webhookIds": webhook_ids}
@@ -96,6 +100,7 @@ async def refresh_webhooks(client: JiraClient, webhook_ids: list[int]) -> dateti
     return parse_expiration((body or {}).get("expirationDate"))
 
 
+@parsed
 async def delete_webhooks(client: JiraClient, webhook_ids: list[int]) -> None:
     if webhook_ids:
         payload = {"webhookIds": webhook_ids}

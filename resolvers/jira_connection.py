@@ -5,11 +5,10 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from core.errors import ServiceError
 from models.integrations import JiraConnection as JiraConnectionModel
+from resolvers.payloads import payload_mutation
 from resolvers.permissions import require_premium
 from schema.context import Context
-from schema.types.common import UserError
 from schema.types.jira_connection import (
     DisconnectJiraPayload,
     JiraConnection,
@@ -35,46 +34,37 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Start the Atlassian consent: returns the authorize URL.")
+    @payload_mutation("Start the Atlassian consent: returns the authorize URL.")
     async def start_jira_connect(
         self, info: Info[Context, None], return_to: str | None = None
     ) -> StartJiraConnectPayload:
         user = await require_premium(info)
-        try:
-            url = await service.start_connect(info.context.runtime, user, return_to)
-        except ServiceError as error:
-            return StartJiraConnectPayload(errors=[UserError.from_service_error(error)])
+        url = await service.start_connect(info.context.runtime, user, return_to)
         return StartJiraConnectPayload(authorize_url=url)
 
-    @strawberry.mutation(description="Finish the consent when the frontend handles the redirect.")
+    @payload_mutation(
+        "Finish the consent with the `code` and `state` the callback handed to the app; only "
+        "the user who started it may (another user's state is refused and used up)."
+    )
     async def complete_jira_connect(
         self, info: Info[Context, None], code: str, state: str
     ) -> JiraConnectionPayload:
         user = await require_premium(info)
-        try:
-            result = await service.complete_connect(info.context.runtime, code, state, user)
-        except ServiceError as error:
-            return JiraConnectionPayload(errors=[UserError.from_service_error(error)])
+        result = await service.complete_connect(info.context.runtime, code, state, user)
         return JiraConnectionPayload(
             connection=await _present(result.connection), return_to=result.return_to
         )
 
-    @strawberry.mutation(description="Choose which of the connection's sites is used.")
+    @payload_mutation("Choose which of the connection's sites is used.")
     async def select_jira_site(
         self, info: Info[Context, None], cloud_id: str
     ) -> JiraConnectionPayload:
         user = await require_premium(info)
-        try:
-            connection = await service.select_site(user, cloud_id)
-        except ServiceError as error:
-            return JiraConnectionPayload(errors=[UserError.from_service_error(error)])
+        connection = await service.select_site(user, cloud_id)
         return JiraConnectionPayload(connection=await _present(connection))
 
-    @strawberry.mutation(description="Delete the Jira tokens and connection; imports stay.")
+    @payload_mutation("Delete the Jira tokens and connection; imports stay.")
     async def disconnect_jira(self, info: Info[Context, None]) -> DisconnectJiraPayload:
         user = await require_premium(info)
-        try:
-            disconnected = await service.disconnect(info.context.runtime, user)
-        except ServiceError as error:
-            return DisconnectJiraPayload(errors=[UserError.from_service_error(error)])
+        disconnected = await service.disconnect(info.context.runtime, user)
         return DisconnectJiraPayload(disconnected=disconnected)

@@ -5,34 +5,26 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from core.errors import Forbidden, ServiceError
+from resolvers.payloads import payload_mutation
 from resolvers.permissions import require_premium
 from schema.context import Context
 from schema.types.common import UserError
 from schema.types.jira_import import ImportJiraIssuesPayload
 from schema.types.rooms import Issue
 from services import jira_import
-from services.rooms import RoomAccessDenied
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(
-        description="Import up to 100 Jira issues into the room by key; a re-import updates."
-    )
+    @payload_mutation("Import up to 100 Jira issues into the room by key; a re-import updates.")
     async def import_jira_issues(
         self, info: Info[Context, None], room_id: strawberry.ID, issue_keys: list[str]
     ) -> ImportJiraIssuesPayload:
         user = await require_premium(info)
         runtime = info.context.runtime
-        try:
-            result = await jira_import.import_issues(
-                runtime, user, str(room_id), issue_keys, runtime.bus
-            )
-        except RoomAccessDenied:
-            raise Forbidden("You are not a member of this room.") from None
-        except ServiceError as error:
-            return ImportJiraIssuesPayload(errors=[UserError.from_service_error(error)])
+        result = await jira_import.import_issues(
+            runtime, user, str(room_id), issue_keys, runtime.bus
+        )
         return ImportJiraIssuesPayload(
             issues=[Issue.from_model(issue) for issue in result.issues],
             created=result.created,

@@ -9,20 +9,16 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from core.errors import Forbidden, ServiceError
+from resolvers.payloads import payload_mutation
 from resolvers.permissions import require_premium
 from schema.context import Context
-from schema.types.common import UserError
 from schema.types.jira_mapping import RoomJiraMapping, RoomJiraMappingInput, RoomJiraMappingPayload
 from services import jira_mapping as service
-from services.rooms import RoomAccessDenied
-
-NOT_A_MEMBER = "You are not a member of this room."
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Map the room to a Jira project (owner only; upsert).")
+    @payload_mutation("Map the room to a Jira project (owner only; upsert).")
     async def set_room_jira_mapping(
         self, info: Info[Context, None], room_id: strawberry.ID, input: RoomJiraMappingInput
     ) -> RoomJiraMappingPayload:
@@ -37,25 +33,15 @@ class Mutation:
             auto_push_estimates=input.auto_push_estimates,
             comment_on_push=input.comment_on_push,
         )
-        try:
-            mapping = await service.set_mapping(info.context.runtime, user, room_id, given)
-        except RoomAccessDenied:
-            raise Forbidden(NOT_A_MEMBER) from None
-        except ServiceError as error:
-            return RoomJiraMappingPayload(errors=[UserError.from_service_error(error)])
+        mapping = await service.set_mapping(info.context.runtime, user, room_id, given)
         return RoomJiraMappingPayload(mapping=RoomJiraMapping.from_model(mapping))
 
-    @strawberry.mutation(description="Unmap the room; `mapping` is the removed one (or null).")
+    @payload_mutation("Unmap the room; `mapping` is the removed one (or null).")
     async def remove_room_jira_mapping(
         self, info: Info[Context, None], room_id: strawberry.ID
     ) -> RoomJiraMappingPayload:
         user = await require_premium(info)
-        try:
-            mapping = await service.remove_mapping(info.context.runtime, user, room_id)
-        except RoomAccessDenied:
-            raise Forbidden(NOT_A_MEMBER) from None
-        except ServiceError as error:
-            return RoomJiraMappingPayload(errors=[UserError.from_service_error(error)])
+        mapping = await service.remove_mapping(info.context.runtime, user, room_id)
         return RoomJiraMappingPayload(
             mapping=RoomJiraMapping.from_model(mapping) if mapping else None
         )

@@ -8,29 +8,22 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from core.errors import Forbidden, ServiceError
+from resolvers.payloads import payload_mutation
 from resolvers.permissions import require_premium
 from schema.context import Context
-from schema.types.common import UserError
 from schema.types.jira_push import PushEstimatePayload
 from schema.types.rooms import JiraIssueLink
 from services import jira_push as service
-from services.rooms import RoomAccessDenied
 
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Push the issue's final estimate to its Jira issue.")
+    @payload_mutation("Push the issue's final estimate to its Jira issue.")
     async def push_estimate_to_jira(
         self, info: Info[Context, None], issue_id: strawberry.ID
     ) -> PushEstimatePayload:
         user = await require_premium(info)
-        try:
-            link = await service.push_on_demand(info.context.runtime, user, str(issue_id))
-        except RoomAccessDenied:
-            raise Forbidden("You are not a member of this room.") from None
-        except ServiceError as error:
-            return PushEstimatePayload(errors=[UserError.from_service_error(error)])
+        link = await service.push_on_demand(info.context.runtime, user, str(issue_id))
         row = {name: getattr(link, name) for name in _LINK_FIELDS}
         return PushEstimatePayload(jira_link=JiraIssueLink.from_row(row))
 

@@ -21,12 +21,12 @@ from strawberry.types import Info
 from core.bus import BusMessage, RoomBus, SlowSubscriber
 from core.bus import Subscription as BusSubscription
 from core.bus.fanout import iterate
-from core.errors import Forbidden, ServiceError
+from core.errors import Forbidden
 from models.rooms import Issue as IssueModel
+from resolvers.payloads import payload_mutation
 from resolvers.permissions import require_user
 from schema.context import Context
 from schema.loaders import Loaders
-from schema.types.common import UserError
 from schema.types.rooms import (
     AddIssueInput,
     AddIssuePayload,
@@ -49,7 +49,6 @@ from services import rooms, voting
 from services.room_events import RoomEventKind
 
 T = TypeVar("T")
-NOT_A_MEMBER = "You are not a member of this room."
 SLOW_SUBSCRIBER = "SLOW_SUBSCRIBER"  # extensions.code when a client fell too far behind
 
 
@@ -60,18 +59,15 @@ def _bus(info: Info[Context, None]) -> RoomBus | None:
 async def _guarded(call: Awaitable[T]) -> T:
     try:
         return await call
-    except rooms.RoomAccessDenied:
-        raise Forbidden(NOT_A_MEMBER) from None
+    except rooms.RoomAccessDenied as denied:
+        raise Forbidden(denied.message) from None
 
 
 async def _voting(
     info: Info[Context, None], action: Callable[..., Awaitable[IssueModel]], *args: Any
 ) -> VotingPayload:
     user = await require_user(info)
-    try:
-        issue = await _guarded(action(user, *args, _bus(info)))
-    except ServiceError as error:
-        return VotingPayload(errors=[UserError.from_service_error(error)])
+    issue = await action(user, *args, _bus(info))
     return VotingPayload(issue=Issue.from_model(issue))
 
 
@@ -88,70 +84,66 @@ class Query:
         user = await require_user(info)
         return [Room.from_model(room) for room in await rooms.rooms_of(user.id)]
 
+    @strawberry.field(
+        description="An issue of a room you are a member of; null if no issue has this id."
+    )
+    async def issue(self, info: Info[Context, None], id: strawberry.ID) -> Issue | None:
+        user = await require_user(info)
+        issue = await _guarded(rooms.issue_for_member(user.id, id))
+        return Issue.from_model(issue) if issue else None
+
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Create a room; you become its owner and first member.")
+    @payload_mutation("Create a room; you become its owner and first member.")
     async def create_room(
         self, info: Info[Context, None], input: CreateRoomInput
     ) -> CreateRoomPayload:
         user = await require_user(info)
-        try:
-            room = await rooms.create_room(user, input.name, input.deck)
-        except ServiceError as error:
-            return CreateRoomPayload(errors=[UserError.from_service_error(error)])
+        room = await rooms.create_room(user, input.name, input.deck)
         return CreateRoomPayload(room=Room.from_model(room))
 
-    @strawberry.mutation(description="Join a room by its id (idempotent).")
+    @payload_mutation("Join a room by its id (idempotent).")
     async def join_room(self, info: Info[Context, None], room_id: strawberry.ID) -> JoinRoomPayload:
         user = await require_user(info)
-        try:
-            room = await rooms.join_room(user, room_id)
-        except ServiceError as error:
-            return JoinRoomPayload(errors=[UserError.from_service_error(error)])
+        room = await rooms.join_room(user, room_id)
         return JoinRoomPayload(room=Room.from_model(room))
 
-    @strawberry.mutation(description="Add an issue at the end of the room's list.")
+    @payload_mutation("Add an issue at the end of the room's list.")
     async def add_issue(self, info: Info[Context, None], input: AddIssueInput) -> AddIssuePayload:
         user = await require_user(info)
-        try:
-            issue = await _guarded(
-                rooms.add_issue(user, input.room_id, input.title, input.description, _bus(info))
-            )
-        except ServiceError as error:
-            return AddIssuePayload(errors=[UserError.from_service_error(error)])
+        issue = await rooms.add_issue(
+            user, input.room_id, input.title, input.description, _bus(info)
+        )
         return AddIssuePayload(issue=Issue.from_model(issue))
 
-    @strawberry.mutation(description="Delete an issue and its votes.")
+    @payload_mutation("Delete an issue and its votes.")
     async def remove_issue(
         self, info: Info[Context, None], issue_id: strawberry.ID
     ) -> RemoveIssuePayload:
         user = await require_user(info)
-        try:
-            issue = await _guarded(rooms.remove_issue(user, issue_id, _bus(info)))
-        except ServiceError as error:
-            return RemoveIssuePayload(errors=[UserError.from_service_error(error)])
+        issue = await rooms.remove_issue(user, issue_id, _bus(info))
         return RemoveIssuePayload(issue_id=strawberry.ID(str(issue.id)))
 
-    @strawberry.mutation(description="Open a new voting round (clears votes and estimate).")
+    @payload_mutation("Open a new voting round (clears votes and estimate).")
     async def start_voting(
         self, info: Info[Context, None], issue_id: strawberry.ID
     ) -> VotingPayload:
         return await _voting(info, voting.start_voting, issue_id)
 
-    @strawberry.mutation(description="Vote a card of the deck; a revote replaces your vote.")
+    @payload_mutation("Vote a card of the deck; a revote replaces your vote.")
     async def cast_vote(
         self, info: Info[Context, None], issue_id: strawberry.ID, value: str
     ) -> VotingPayload:
         return await _voting(info, voting.cast_vote, issue_id, value)
 
-    @strawberry.mutation(description="Show everyone's votes.")
+    @payload_mutation("Show everyone's votes.")
     async def reveal_votes(
         self, info: Info[Context, None], issue_id: strawberry.ID
     ) -> VotingPayload:
         return await _voting(info, voting.reveal_votes, issue_id)
 
-    @strawberry.mutation(description="Record the agreed estimate (a card of the deck).")
+    @payload_mutation("Record the agreed estimate (a card of the deck).")
     async def complete_issue_voting(
         self, info: Info[Context, None], issue_id: strawberry.ID, final_estimate: str
     ) -> VotingPayload:
@@ -169,7 +161,7 @@ class Subscription:
         room = await _guarded(rooms.room_for_member(user.id, room_id))
         bus = _bus(info)
         if room is None or bus is None:
-            raise Forbidden(NOT_A_MEMBER)
+            raise Forbidden(rooms.RoomAccessDenied.default_message)
         return _room_events(info, str(room.id), bus.subscribe(str(room.id)))
 
 
@@ -206,7 +198,7 @@ async def _shared(scratch: dict[str, Any], key: str, make: Coroutine[Any, Any, T
 
 def _for_viewer(scratch: dict[str, Any], event: RoomEvent, viewer_id: int | None) -> RoomEvent:
     """One payload object per message and viewer: only votes differ between viewers, so
-    subscribers with the same viewer share one execution (schema/shared_events.py)."""
+    subscribers with the same viewer share one execution (schema/execution.py)."""
     key = ("viewer-event", viewer_id)
     payload = scratch.get(key)
     if payload is None:

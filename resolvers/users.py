@@ -5,14 +5,14 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from core.auth import Principal, issue_token
+from core.auth import issue_token
 from core.errors import ErrorCode, ServiceError
 from models.users import Plan as PlanEnum
+from resolvers.payloads import payload_mutation
 from resolvers.permissions import current_user
 from schema.context import Context
-from schema.types.common import UserError
 from schema.types.users import DevSignInPayload, Plan, User
-from services.users import dev_subject, upsert_user
+from services.users import dev_principal, upsert_user
 
 
 @strawberry.type
@@ -25,7 +25,7 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Development only: a bearer token for this email.")
+    @payload_mutation("Development only: a bearer token for this email.")
     async def dev_sign_in(
         self,
         info: Info[Context, None],
@@ -35,18 +35,16 @@ class Mutation:
     ) -> DevSignInPayload:
         settings = info.context.runtime.settings
         if not settings.is_development:
-            error = ServiceError(ErrorCode.NOT_DEVELOPMENT, "devSignIn exists only in development.")
-            return DevSignInPayload(errors=[UserError.from_service_error(error)])
-        email = email.strip().lower()
-        if "@" not in email or len(email) > 320:
-            error = ServiceError(ErrorCode.VALIDATION, "Enter a valid email address.", "email")
-            return DevSignInPayload(errors=[UserError.from_service_error(error)])
-        principal = Principal(subject=dev_subject(email), email=email, name=name)
+            raise ServiceError(ErrorCode.NOT_DEVELOPMENT, "devSignIn exists only in development.")
+        principal = dev_principal(email, name)
         user = await upsert_user(principal)
         if plan is not None and user.plan != plan:
             user.plan = PlanEnum(plan)
             await user.save(update_fields=["plan", "updated_at"])
         token = issue_token(
-            settings.auth_jwt_secret, subject=principal.subject, email=email, name=name
+            settings.auth_jwt_secret,
+            subject=principal.subject,
+            email=principal.email,
+            name=principal.name,
         )
         return DevSignInPayload(token=token, user=User.from_model(user))

@@ -5,15 +5,15 @@ from __future__ import annotations
 from functools import lru_cache
 
 import strawberry
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
+from graphql import GraphQLError
+from graphql.validation import (
+    ASTValidationRule,
+    MaxIntrospectionDepthRule,
+    NoSchemaIntrospectionCustomRule,
 )
+from strawberry.extensions import MaxTokensLimiter
 from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
 
 from core.settings import Settings
 from resolvers import (
@@ -25,44 +25,61 @@ from resolvers import (
     rooms,
     users,
 )
+from schema.documents import DocumentCache, DocumentPipeline
 from schema.execution import FastExecutionContext
-from schema.extensions import MaskUnexpectedErrors
+from schema.extensions import MaskUnexpectedErrors, log_errors
+from schema.limits import Limits
 
 # One entry per domain module; each defines Query / Mutation (/ Subscription) fragments.
 QUERIES: tuple[type, ...] = (users.Query, jira_connection.Query, jira_browse.Query, rooms.Query)
-MUTATIONS: tuple[type, ...] = (users.Mutation, jira_connection.Mutation, rooms.Mutation)
-MUTATIONS += (jira_push.Mutation,)
-MUTATIONS += (jira_import.Mutation,)
-MUTATIONS += (jira_mapping.Mutation,)
+MUTATIONS: tuple[type, ...] = (
+    users.Mutation,
+    jira_connection.Mutation,
+    rooms.Mutation,
+    jira_push.Mutation,
+    jira_import.Mutation,
+    jira_mapping.Mutation,
+)
 SUBSCRIPTIONS: tuple[type, ...] = (rooms.Subscription,)
-EXTRA_TYPES: tuple[type, ...] = ()
 
 
-def build_schema(settings: Settings | None = None) -> strawberry.Schema:
+class Schema(strawberry.Schema):
+    """Our documents pipeline, and errors logged by what they mean (schema.extensions)."""
+
+    documents: DocumentCache
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_errors(errors)
+
+
+def build_schema(settings: Settings | None = None) -> Schema:
     settings = settings or Settings()
-    subscription = merge_types("Subscription", SUBSCRIPTIONS) if SUBSCRIPTIONS else None
-    # Limit rules built once: the validation cache keys on the rule classes, and each limiter
-    # instance makes new ones. Cached parses also share one AST between, e.g., the hundreds of
-    # identical roomEvents subscriptions of a process (less memory, shorter GC pauses).
-    limit_rules = [
-        *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
-    ]
-    return strawberry.Schema(
+    limits = Limits(
+        max_depth=settings.graphql_max_depth,
+        max_cost=settings.graphql_max_cost,
+        max_aliases=settings.graphql_max_aliases,
+    )
+    rules: tuple[type[ASTValidationRule], ...] = (MaxIntrospectionDepthRule,)
+    if not settings.graphql_introspection:
+        rules += (NoSchemaIntrospectionCustomRule,)
+    schema: Schema
+    documents = DocumentCache(lambda: schema._schema, limits, rules)
+    schema = Schema(
         query=merge_types("Query", QUERIES),
         mutation=merge_types("Mutation", MUTATIONS),
-        subscription=subscription,
-        types=EXTRA_TYPES,
+        subscription=merge_types("Subscription", SUBSCRIPTIONS),
         execution_context_class=FastExecutionContext,
         extensions=[
             # Factories, not instances: Strawberry builds fresh extensions per request.
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
-            lambda: AddValidationRules(limit_rules),
-            lambda: ParserCache(maxsize=512),
-            lambda: ValidationCache(maxsize=512),
+            lambda: DocumentPipeline(documents),
             MaskUnexpectedErrors,
         ],
     )
+    schema.documents = documents
+    return schema
 
 
 @lru_cache

@@ -1,4 +1,5 @@
-"""Schema extensions: expected errors pass through; anything else is masked and logged."""
+"""Errors as operators need them: expected ones pass through and are logged briefly at INFO;
+anything else is masked in the response and logged once at ERROR with its traceback."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
 from core.logging import request_id_var
+from core.text import clip
 
-log = logging.getLogger("agilekit.graphql")
+log = logging.getLogger(__name__)
+LOGGED_MESSAGE_CHARACTERS = 300
 
 
 def is_unexpected(error: GraphQLError) -> bool:
@@ -18,17 +21,23 @@ def is_unexpected(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, GraphQLError)
 
 
+def log_errors(errors: list[GraphQLError]) -> None:
+    for error in errors:
+        where = ".".join(map(str, error.path or [])) or "operation"
+        if is_unexpected(error):
+            log.error("unexpected error in %s", where, exc_info=error.original_error)
+        else:
+            code = (error.extensions or {}).get("code", "GRAPHQL")
+            message = clip(error.message, LOGGED_MESSAGE_CHARACTERS)
+            log.info("refused %s in %s: %s", code, where, message)
+
+
 class MaskUnexpectedErrors(MaskErrors):
     def __init__(self) -> None:
         super().__init__(should_mask_error=is_unexpected)
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
         request_id = request_id_var.get()
-        log.error(
-            "unexpected error in %s",
-            ".".join(map(str, error.path or [])) or "operation",
-            exc_info=error.original_error,
-        )
         return GraphQLError(
             message=f"Internal server error. Request id: {request_id}",
             nodes=error.nodes,

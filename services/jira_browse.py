@@ -22,6 +22,7 @@ from typing import Any, Generic, TypeVar
 
 from core.errors import ErrorCode, ServiceError
 from core.runtime import Runtime
+from core.text import checked_optional
 from jira_cloud import errors as jira
 from jira_cloud.client import JiraClient
 from jira_cloud.fields import EstimationFieldChoice, choose_estimation_field, story_points_field_ids
@@ -36,6 +37,9 @@ T = TypeVar("T")
 DEFAULT_PAGE = 50
 MAX_PAGE = 100
 FIELDS_TTL_SECONDS = 600.0
+MAX_PROJECT_QUERY = 200
+MAX_JQL = 10_000
+MAX_CURSOR = 2048
 _PROJECT_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,254}$")
 _UNBOUNDED = re.compile(r"^\s*(order\s+by\b.*)?$", re.IGNORECASE | re.DOTALL)
 
@@ -77,6 +81,8 @@ def decode_cursor(cursor: str | None, kind: str) -> dict[str, Any] | None:
     """The position in a cursor of this kind ("o" offset, "t" token), or VALIDATION."""
     if cursor is None:
         return None
+    if len(cursor) > MAX_CURSOR:
+        raise invalid("This cursor does not belong to this listing.", "after")
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         position = json.loads(base64.urlsafe_b64decode(padded.encode()))
@@ -138,6 +144,7 @@ async def projects(
     client: JiraClient, query: str | None, first: int | None, after: str | None
 ) -> BrowsePage[JiraProject]:
     size, start_at = page_size(first), offset_after(after)
+    query = checked_optional(query, "query", max_length=MAX_PROJECT_QUERY)
     query = (query or "").strip() or None
     page = await jira_call(client.list_projects(query, start_at, size))
     return offset_page(page, start_at)
@@ -157,7 +164,7 @@ async def sprints(client: JiraClient, board_id: int, states: Iterable[str]) -> l
 
 
 def checked_project_key(project_key: str) -> str:
-    if not _PROJECT_KEY.match(project_key.strip()):
+    if not _PROJECT_KEY.fullmatch(project_key.strip()):
         raise invalid("Not a Jira project key.", "projectKey")
     return project_key.strip().upper()
 
@@ -166,6 +173,7 @@ def checked_source(source: IssueSource) -> IssueSource:
     given = [v for v in (source.sprint_id, source.backlog_board_id, source.jql) if v is not None]
     if len(given) != 1:
         raise invalid("Give exactly one of sprintId, backlogBoardId or jql.", "source")
+    checked_optional(source.jql, "source.jql", max_length=MAX_JQL, multiline=True)
     if source.jql is not None and _UNBOUNDED.match(source.jql):
         raise invalid(
             "The JQL must restrict the search (e.g. project = KEY); ordering alone is unbounded.",

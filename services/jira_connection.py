@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 from core.errors import ErrorCode, ServiceError
 from core.runtime import Runtime
+from core.text import checked_text
 from jira_cloud import oauth
 from models.integrations import JiraConnection, JiraConnectionStatus, JiraSite, OAuthState
 from models.users import User
@@ -30,6 +32,12 @@ log = logging.getLogger("agilekit.jira.connection")
 PROVIDER = "jira"
 STATE_TTL = timedelta(minutes=10)
 SETTINGS_PATH = "/settings/integrations"
+MAX_STATE = 200
+MAX_CODE = 4096
+MAX_RETURN_TO = 2048
+# Atlassian cloud ids are UUIDs; the sandbox's are shorter. Either way: 1..64 of these.
+_CLOUD_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+_OAUTH_TOKEN = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII, no spaces
 
 # Called with (runtime, connection) before a connection is deleted; the sync feature
 # registers "delete this connection's webhooks in Jira" here. Failures are logged only.
@@ -42,7 +50,9 @@ class JiraConnectFailed(ServiceError):
 
     def __init__(self, reason: str, message: str) -> None:
         code = (
-            ErrorCode.INVALID_STATE_TOKEN if reason == "invalid_state" else ErrorCode.OAUTH_FAILED
+            ErrorCode.INVALID_STATE_TOKEN
+            if reason in ("invalid_state", "state_mismatch")
+            else ErrorCode.OAUTH_FAILED
         )
         super().__init__(code, message)
         self.reason = reason
@@ -58,6 +68,20 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def checked_cloud_id(cloud_id: str) -> str:
+    """A cloud id as Atlassian writes them, else VALIDATION naming `cloudId`."""
+    if not _CLOUD_ID.match(cloud_id):
+        raise ServiceError(
+            ErrorCode.VALIDATION, "cloudId must be 1 to 64 letters, digits or dashes.", "cloudId"
+        )
+    return cloud_id
+
+
+def is_oauth_token(value: str, max_length: int) -> bool:
+    """`value` looks like an OAuth `state` or `code`: printable ASCII of a sane length."""
+    return 0 < len(value) <= max_length and bool(_OAUTH_TOKEN.match(value))
+
+
 def hash_state(state: str) -> str:
     return hashlib.sha256(state.encode()).hexdigest()
 
@@ -70,6 +94,7 @@ def validate_return_to(runtime: Runtime, return_to: str | None) -> str | None:
     """An absolute URL inside APP_URL (a path is resolved against APP_URL), else an error."""
     if return_to is None or not return_to.strip():
         return None
+    checked_text(return_to, "returnTo", max_length=MAX_RETURN_TO)
     app = urlsplit(runtime.settings.frontend_url)
     candidate = return_to.strip()
     if candidate.startswith("/") and not candidate.startswith("//"):
@@ -82,7 +107,7 @@ def validate_return_to(runtime: Runtime, return_to: str | None) -> str | None:
         and (target.path == app_path or target.path.startswith(app_path + "/") or not app_path)
         and "\\" not in candidate
         and not any(ord(ch) < 32 for ch in candidate)
-        and len(candidate) <= 2048
+        and len(candidate) <= MAX_RETURN_TO
     )
     if not inside:
         raise ServiceError(
@@ -106,27 +131,37 @@ async def start_connect(runtime: Runtime, user: User, return_to: str | None) -> 
 
 
 async def consume_state(state: str, user: User | None = None) -> OAuthState:
-    """Mark the state used (atomically, once); refuse unknown, expired, used or foreign ones."""
-    if not state or len(state) > 200:
+    """Mark the state used (atomically, once); refuse unknown, expired or used ones. With
+    `user`, a state another user started is refused too, and stays used up: whoever holds
+    it cannot try again from the right account."""
+    if not is_oauth_token(state, MAX_STATE):
         raise JiraConnectFailed("invalid_state", "The sign-in link is invalid; start again.")
-    filters = {"state_hash": hash_state(state), "provider": PROVIDER, "used_at__isnull": True}
-    if user is not None:
-        filters["user_id"] = user.id
+    state_hash = hash_state(state)
+    filters = {"state_hash": state_hash, "provider": PROVIDER, "used_at__isnull": True}
     now = _now()
     claimed = await OAuthState.filter(**filters, expires_at__gt=now).update(used_at=now)
     if not claimed:
         raise JiraConnectFailed(
             "invalid_state", "The sign-in link has expired or was already used; start again."
         )
-    return await OAuthState.get(state_hash=filters["state_hash"])
+    row = await OAuthState.get(state_hash=state_hash)
+    if user is not None and row.user_id != user.id:  # type: ignore[attr-defined]
+        log.warning(
+            "jira connect refused: state of user %s completed by user %s", row.user_id, user.id
+        )  # type: ignore[attr-defined]
+        raise JiraConnectFailed(
+            "state_mismatch",
+            "This Jira sign-in was started from another AgileKit account; start again from yours.",
+        )
+    return row
 
 
-async def complete_connect(
-    runtime: Runtime, code: str, state: str, user: User | None = None
-) -> ConnectResult:
-    """Consume the state, exchange the code, list sites and store the connection."""
+async def complete_connect(runtime: Runtime, code: str, state: str, user: User) -> ConnectResult:
+    """Consume the state (it must be `user`'s), exchange the code, list sites and store the
+    connection on `user`. The callback route never calls this: the browser that finishes the
+    consent must prove whose it is with a bearer token (completeJiraConnect)."""
     claimed = await consume_state(state, user)
-    if not code:
+    if not is_oauth_token(code, MAX_CODE):
         raise JiraConnectFailed("missing_code", "Atlassian returned no authorization code.")
     assert runtime.jira_http is not None, "runtime.jira_http is not started"
     app = oauth_app_for(runtime.settings)
@@ -238,6 +273,8 @@ async def list_sites(connection_id: int) -> list[JiraSite]:
 async def resolve_site(connection: JiraConnection, cloud_id: str | None = None) -> JiraSite:
     """The site a call targets: the given cloudId (must belong to the connection) or the
     selected one."""
+    if cloud_id is not None:
+        checked_cloud_id(cloud_id)
     query = JiraSite.filter(connection_id=connection.id)
     site = await (query.filter(cloud_id=cloud_id) if cloud_id else query.filter(selected=True))
     if not site:
@@ -250,6 +287,7 @@ def connection_tokens(runtime: Runtime, connection: JiraConnection) -> Connectio
 
 
 async def select_site(user: User, cloud_id: str) -> JiraConnection:
+    checked_cloud_id(cloud_id)
     connection = await require_connection(user)
     async with in_transaction():
         if not await JiraSite.exists(connection_id=connection.id, cloud_id=cloud_id):

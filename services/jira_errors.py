@@ -19,6 +19,11 @@ _CODES: list[tuple[type[jira.JiraError], ErrorCode, str]] = [
     ),
     (jira.Forbidden, ErrorCode.JIRA_PERMISSION, "Jira does not allow you to do this."),
     (jira.RateLimited, ErrorCode.JIRA_RATE_LIMITED, "Jira is rate limiting us: try again shortly."),
+    (
+        jira.MalformedResponse,
+        ErrorCode.JIRA_UNAVAILABLE,
+        "Jira answered in an unexpected form: try again shortly.",
+    ),
     (jira.Unavailable, ErrorCode.JIRA_UNAVAILABLE, "Jira is not answering: try again shortly."),
     (jira.BadRequest, ErrorCode.JIRA_REJECTED, "Jira rejected the request."),
 ]

@@ -18,6 +18,7 @@ from core.bus import RoomBus
 from core.db import update_rows
 from core.errors import ErrorCode, ServiceError
 from core.runtime import Runtime
+from core.text import storable
 from jira_cloud.adf import adf_to_text
 from jira_cloud.client import JiraClient
 from jira_cloud.types import JiraIssue
@@ -33,7 +34,7 @@ from services.jira_browse import jira_call
 from services.jira_connection import connection_tokens, require_connection, resolve_site
 from services.jira_tokens import JiraNeedsReauth
 from services.room_events import RoomEventKind, publish_room_event
-from services.rooms import MAX_DESCRIPTION, MAX_TITLE, require_member
+from services.rooms import MAX_DESCRIPTION, MAX_TITLE, require_issue_room, require_member
 
 MAX_KEYS = 100
 IMPORT_FIELDS = ("summary", "description", "status", "issuetype", "updated")
@@ -177,11 +178,11 @@ def _parse_updated(value: str | None) -> datetime | None:
 
 
 def _title(issue: JiraIssue) -> str:
-    return (issue.summary.strip() or issue.key)[:MAX_TITLE]
+    return storable(issue.summary.strip() or issue.key)[:MAX_TITLE]
 
 
 def _description(issue: JiraIssue) -> str | None:
-    return adf_to_text(issue.description)[:MAX_DESCRIPTION] or None
+    return storable(adf_to_text(issue.description))[:MAX_DESCRIPTION] or None
 
 
 async def _upsert(
@@ -201,6 +202,7 @@ async def _upsert(
         existing = {link.jira_issue_id: link for link in links}
         fresh = [issue for issue in ordered if issue.id not in existing]
         known = [issue for issue in ordered if issue.id in existing]
+        await require_issue_room(room.id, len(fresh))
         updated_ids = await _update(connection, existing, known, now)
         created_ids = await _create(room, target, fresh, now)
     return created_ids, updated_ids

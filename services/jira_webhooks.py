@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from tortoise.transactions import in_transaction
 
 from core.db import is_sqlite
 from core.runtime import Runtime
+from core.text import storable
 from jira_cloud.adf import adf_to_text
 from models.integrations import JiraIssueLink, JiraSite, RoomJiraMapping
 from models.rooms import Issue
@@ -82,21 +84,79 @@ SELECT id, FALSE FROM jira_webhook_deliveries WHERE site_url = $2 AND identifier
 """
 
 
+MAX_PAYLOAD_DEPTH = 64  # Jira's deepest bodies (ADF descriptions) nest a dozen levels
+MAX_SITE_URL = 2048
+MAX_TIMESTAMP_MS = 2**53  # beyond any real epoch-ms (and exact in every JSON reader)
+
+
+class MalformedDelivery(ValueError):
+    """A delivery we refuse to store (the receiver answers 400 and logs one WARNING)."""
+
+
+def storable_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload with what PostgreSQL's jsonb cannot hold made storable: NULs and lone
+    surrogates in keys and strings become U+FFFD, non-finite numbers null. Refuses nesting
+    deeper than MAX_PAYLOAD_DEPTH (walked without recursion)."""
+    root: dict[str, Any] = {}
+    stack: list[tuple[Any, Any, int]] = [(payload, root, 1)]
+    while stack:
+        source, target, depth = stack.pop()
+        if depth > MAX_PAYLOAD_DEPTH:
+            raise MalformedDelivery(f"the payload nests deeper than {MAX_PAYLOAD_DEPTH} levels")
+        items = source.items() if isinstance(source, dict) else enumerate(source)
+        for key, value in items:
+            if isinstance(value, dict | list):
+                child: dict[str, Any] | list[Any] = {} if isinstance(value, dict) else []
+                stack.append((value, child, depth + 1))
+                value = child
+            else:
+                value = _storable_scalar(value)
+            if isinstance(target, dict):
+                target[storable(str(key))] = value
+            else:
+                target.append(value)
+    return root
+
+
+def _storable_scalar(value: Any) -> Any:
+    if isinstance(value, str):
+        return storable(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def site_url_of(payload: dict[str, Any]) -> str:
-    """`https://<site>` from the issue's (or sprint's) v2 `self` link; "" when absent."""
+    """`https://<site>` from the issue's (or sprint's) v2 `self` link; "" when absent or not
+    a URL this inbox can key on."""
     for key in ("issue", "sprint"):
         node = payload.get(key)
         if isinstance(node, dict) and isinstance(node.get("self"), str):
-            parts = urlsplit(node["self"])
+            try:
+                parts = urlsplit(node["self"])
+            except ValueError:  # e.g. "http://[::1": not a URL
+                return ""
             path = parts.path.split("/rest/", 1)[0]
-            return f"{parts.scheme}://{parts.netloc}{path}".rstrip("/")
+            site_url = f"{parts.scheme}://{parts.netloc}{path}".rstrip("/")
+            return site_url if len(site_url) <= MAX_SITE_URL else ""
     return ""
 
 
+def timestamp_ms(payload: dict[str, Any]) -> int | None:
+    """The body's epoch-ms `timestamp` when it is a sane number, else None."""
+    value = payload.get("timestamp")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return int(value) if 0 <= value < MAX_TIMESTAMP_MS else None
+
+
 async def store_delivery(identifier: str, payload: dict[str, Any]) -> tuple[int, bool]:
-    """(delivery id, True when new). A repeated identifier for the same site is not stored."""
+    """(delivery id, True when new). A repeated identifier for the same site is not stored.
+    MalformedDelivery when the payload cannot be stored even made storable."""
+    payload = storable_payload(payload)
     site_url = site_url_of(payload)
-    timestamp = payload.get("timestamp")
     matched = payload.get("matchedWebhookIds") or []
     conn = connections.get("default")
     params = [
@@ -105,7 +165,7 @@ async def store_delivery(identifier: str, payload: dict[str, Any]) -> tuple[int,
         str(payload.get("webhookEvent") or "")[:64],
         json.dumps(matched if isinstance(matched, list) else []),
         json.dumps(payload),
-        int(timestamp) if isinstance(timestamp, int | float) else None,
+        timestamp_ms(payload),
         datetime.now(UTC),
     ]
     rows = await conn.execute_query_dict(_INSERT_SQLITE if is_sqlite(conn) else _STORE, params)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from core.auth import Principal
+from core.auth import MAX_NAME, MAX_SUBJECT, Principal
 from core.errors import ErrorCode, ServiceError
+from core.text import checked_text
 from models.users import Plan, User
 
 
@@ -29,5 +30,20 @@ async def set_plan(email: str, plan: Plan) -> int:
     return updated
 
 
+DEV_SUBJECT_PREFIX = "dev|"
+
+
 def dev_subject(email: str) -> str:
-    return f"dev|{email.strip().lower()}"
+    return f"{DEV_SUBJECT_PREFIX}{email.strip().lower()}"
+
+
+def dev_principal(email: str, name: str | None) -> Principal:
+    """The principal devSignIn signs a token for; VALIDATION naming the field otherwise."""
+    email = email.strip().lower()
+    max_email = MAX_SUBJECT - len(DEV_SUBJECT_PREFIX)  # the subject is "dev|" + email
+    checked_text(email, "email", max_length=max_email)
+    if "@" not in email:
+        raise ServiceError(ErrorCode.VALIDATION, "Enter a valid email address.", "email")
+    if name is not None:
+        name = checked_text(name.strip(), "name", max_length=MAX_NAME) or None
+    return Principal(subject=dev_subject(email), email=email, name=name)

@@ -161,6 +161,38 @@ GLOBEX_CLOUD_ID = "2b7e9d44-8a1f-4e3c-b5d2-9c0a7f6e1d02"  # and its second
 START_CONNECT = "mutation { startJiraConnect { authorizeUrl errors { code } } }"
 
 
+COMPLETE_CONNECT = """mutation($c:String!,$s:String!){completeJiraConnect(code:$c,state:$s){
+  connection { status site { cloudId } } returnTo errors { code field message } } }"""
+
+
+async def hand_off(server: ServerProcess, answer: dict[str, str]) -> dict[str, str]:
+    """Follow Atlassian's redirect to our callback, which hands `code` and `state` on to the
+    app's settings page (completing nothing); returns that page's query."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        callback = await http.get(f"{server.url}/integrations/jira/callback", params=answer)
+    assert callback.status_code == 303, callback.text
+    location = callback.headers["location"]
+    assert location.startswith(f"{server.url}/settings/integrations?"), location
+    return query_of(location)
+
+
+async def complete_in_app(gql: GraphQLClient, handed: dict[str, str], token: str) -> dict[str, Any]:
+    """What the app does on /settings/integrations?code&state: completeJiraConnect."""
+    variables = {"c": handed["code"], "s": handed["state"]}
+    return dict((await gql.data(COMPLETE_CONNECT, variables, token=token))["completeJiraConnect"])
+
+
+async def finish_connect(
+    gql: GraphQLClient, server: ServerProcess, answer: dict[str, str], token: str
+) -> dict[str, Any]:
+    """The browser's way back from consent: our callback, then the app completes it."""
+    handed = await hand_off(server, answer)
+    assert handed == {"code": answer["code"], "state": answer["state"]}, handed
+    payload = await complete_in_app(gql, handed, token)
+    assert payload["errors"] == [], payload
+    return payload
+
+
 async def connect_via_graphql(
     gql: GraphQLClient,
     server: ServerProcess,
@@ -169,13 +201,11 @@ async def connect_via_graphql(
     sites: list[str] | None = None,
 ) -> str:
     """Connect the token's user the way a browser does: startJiraConnect, the sandbox's consent
-    page, our callback route. Returns the new Atlassian account id."""
+    page, our callback route, completeJiraConnect. Returns the new Atlassian account id."""
     url = (await gql.data(START_CONNECT, token=token))["startJiraConnect"]["authorizeUrl"]
     account = await new_account(sandbox, sites or [ACME_CLOUD_ID])
     answer = await consent(url, account)
-    async with httpx.AsyncClient(timeout=30) as http:
-        callback = await http.get(f"{server.url}/integrations/jira/callback", params=answer)
-    assert callback.status_code == 303, callback.text
+    await finish_connect(gql, server, answer, token)
     return account
 
 

@@ -54,11 +54,48 @@ _BOOT_SCRIPT = """
 const config = JSON.parse(document.getElementById("graphiql").dataset.config);
 const here = new URL(window.location.href);
 const wsProtocol = here.protocol === "https:" ? "wss:" : "ws:";
-const fetcher = GraphiQL.createFetcher({
+const baseFetcher = GraphiQL.createFetcher({
   url: here.pathname,
   subscriptionUrl: `${wsProtocol}//${here.host}${here.pathname}`,
   enableIncrementalDelivery: false,
 });
+// A refused websocket reaches GraphiQL as a bare Event ({"isTrusted": true}): say what it was.
+function describeSocketFailure(failure) {
+  if (failure && typeof failure.code === "number") {
+    const reason = failure.reason ? `: ${failure.reason}` : "";
+    const hint = failure.code === 4403
+      ? ` If the origin was refused, open GraphiQL at ${config.publicUrl}/graphql`
+        + " or add this page's origin to WS_ALLOWED_ORIGINS."
+      : "";
+    return `The websocket closed (code ${failure.code}${reason}).${hint}`;
+  }
+  if (failure instanceof Event) {
+    return `The websocket to ${here.host} could not be opened or was refused. Open GraphiQL at `
+      + `${config.publicUrl}/graphql or add this page's origin to WS_ALLOWED_ORIGINS.`;
+  }
+  return failure instanceof Error ? failure.message : String(failure);
+}
+async function* readable(results) {
+  try {
+    yield* results;
+  } catch (failure) {
+    // graphql-ws hands operation errors over as an array of GraphQL errors: show them as such.
+    yield Array.isArray(failure)
+      ? { errors: failure }
+      : { errors: [{ message: describeSocketFailure(failure) }] };
+  }
+}
+const isStream = (value) => value && typeof value[Symbol.asyncIterator] === "function";
+function fetcher(params, options) {
+  const result = baseFetcher(params, options);
+  if (isStream(result)) {
+    return readable(result);
+  }
+  return Promise.resolve(result).then(
+    (value) => (isStream(value) ? readable(value) : value),
+    (failure) => ({ errors: [{ message: describeSocketFailure(failure) }] }),
+  );
+}
 ReactDOM.createRoot(document.getElementById("graphiql")).render(
   React.createElement(GraphiQL, {
     fetcher,
@@ -71,11 +108,13 @@ ReactDOM.createRoot(document.getElementById("graphiql")).render(
 """
 
 
-def graphiql_html(assets_url: str) -> str:
+def graphiql_html(assets_url: str, public_url: str = "") -> str:
     """The GraphiQL page; `assets_url` is where static/graphiql is served (ends with '/')."""
     # Path only: the page then works behind a TLS-terminating proxy as well.
     base = urlsplit(assets_url).path.rstrip("/") + "/"
-    config = json.dumps({"defaultQuery": DEFAULT_QUERY, "defaultHeaders": DEFAULT_HEADERS})
+    config = json.dumps(
+        {"defaultQuery": DEFAULT_QUERY, "defaultHeaders": DEFAULT_HEADERS, "publicUrl": public_url}
+    )
     scripts = "\n".join(f'<script src="{html.escape(base + name)}"></script>' for name in SCRIPTS)
     return f"""<!doctype html>
 <html lang="en">

@@ -1,16 +1,23 @@
-"""The /graphql endpoint: HTTP and graphql-transport-ws, with bearer auth from either."""
+"""The /graphql endpoint: HTTP and graphql-transport-ws, with bearer auth from either.
+
+Requests are read strictly (web.graphql_request): anything that is not a GraphQL request is a
+400 with a GraphQL-style error, never a 500. GraphiQL is served only when GRAPHIQL is on.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
+from cross_web import HTTPException
+from graphql import specified_rules
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLRequestData
 from strawberry.http.websocket_origin import normalize_origin
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
@@ -18,10 +25,19 @@ from core.auth import InvalidToken, decode_token, parse_authorization
 from core.logging import request_id_var
 from core.runtime import Runtime
 from core.settings import Settings
+from schema import Schema
 from schema.context import Context
+from schema.documents import TrustedDocuments
 from web.graphiql import graphiql_html
+from web.graphql_request import (
+    BadGraphQLRequest,
+    GraphQLRequest,
+    from_json_body,
+    from_query_params,
+)
+from web.graphql_ws import BoundedWebSocketAdapter, ConnectionCounter, GraphQLTransportWSHandler
 
-log = logging.getLogger("agilekit.web")
+log = logging.getLogger(__name__)
 
 
 def ws_origins(settings: Settings) -> set[str]:
@@ -30,23 +46,58 @@ def ws_origins(settings: Settings) -> set[str]:
     return {origin for origin in origins if origin}
 
 
+def load_trusted_documents(settings: Settings, schema: Schema) -> TrustedDocuments:
+    """The manifest, each document parsed and validated now (pinned in the schema's cache)."""
+    documents = TrustedDocuments.load(settings.graphql_trusted_documents_file)
+    if settings.graphql_documents == "trusted" and not len(documents):
+        raise SystemExit(
+            f"GRAPHQL_DOCUMENTS=trusted, but {settings.graphql_trusted_documents_file} holds no "
+            "documents: run `make codegen` (or set GRAPHQL_TRUSTED_DOCUMENTS_FILE)."
+        )
+    for identifier, text in documents.by_id.items():
+        errors = schema.documents.pin(text, tuple(specified_rules))
+        if errors:
+            log.warning("trusted document %s is invalid: %s", identifier, errors[0].message)
+    return documents
+
+
 class GraphQLView(GraphQL[Context, None]):
-    def __init__(self, schema: Any, runtime: Runtime) -> None:
+    websocket_adapter_class = BoundedWebSocketAdapter  # type: ignore[assignment]
+    graphql_transport_ws_handler_class = GraphQLTransportWSHandler  # type: ignore[assignment]
+
+    def __init__(self, schema: Schema, runtime: Runtime) -> None:
+        settings = runtime.settings
         super().__init__(
             schema,
+            graphql_ide="graphiql" if settings.graphiql_enabled else None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             keep_alive=True,
             keep_alive_interval=15,
+            max_subscriptions_per_connection=settings.ws_max_subscriptions_per_connection,
             # Strawberry refuses cross-origin handshakes unless listed here (CSWSH protection).
-            allowed_origins=sorted(ws_origins(runtime.settings)),
+            allowed_origins=sorted(ws_origins(settings)),
         )
         self.runtime = runtime
-        self.ws_origins = ws_origins(runtime.settings)
+        self.ws_origins = ws_origins(settings)
+        self.max_message_characters = settings.max_body_bytes
+        self.ws_connections = ConnectionCounter(settings.ws_max_connections_per_user)
+        self.trusted_documents = load_trusted_documents(settings, schema)
+        self.trusted_only = settings.graphql_documents == "trusted"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and not self._origin_allowed(scope):
-            log.warning("websocket refused: origin not allowed")
             await WebSocket(scope, receive, send).close(code=4403, reason="Origin not allowed")
+            return
+        if scope["type"] == "http":
+            try:
+                response = await self.run(Request(scope, receive))
+            except BadGraphQLRequest as bad:
+                log.info("graphql request refused (%s): %s", bad.code, bad.message)
+                response = JSONResponse(bad.body(), status_code=bad.status)
+            except HTTPException as error:
+                body = BadGraphQLRequest(error.reason).body()
+                response = JSONResponse(body, status_code=error.status_code)
+            await response(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 
@@ -54,7 +105,34 @@ class GraphQLView(GraphQL[Context, None]):
         origin = dict(scope["headers"]).get(b"origin")
         if origin is None:  # not a browser: nothing for CSWSH to exploit
             return True
-        return normalize_origin(origin.decode("latin-1")) in self.ws_origins
+        shown = origin.decode("latin-1")
+        if normalize_origin(shown) in self.ws_origins:
+            return True
+        log.warning(
+            "websocket refused: origin %r is not allowed; add it to WS_ALLOWED_ORIGINS "
+            "(or CORS_ORIGINS) to allow it",
+            shown[:200],
+        )
+        return False
+
+    def decode_json(self, data: str | bytes) -> object:
+        try:
+            return json.loads(data)
+        except RecursionError:
+            raise json.JSONDecodeError("nested too deeply", "", 0) from None
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData:
+        if request.method == "GET":
+            parsed = from_query_params(
+                request.query_params, self.trusted_documents, self.trusted_only
+            )
+        elif "application/json" in (request.content_type or ""):
+            parsed = from_json_body(
+                await request.get_body(), self.trusted_documents, self.trusted_only
+            )
+        else:
+            raise BadGraphQLRequest("Send GraphQL requests as application/json.", status=415)
+        return _request_data(parsed)
 
     async def get_context(self, request: Request | WebSocket, response: Any = None) -> Context:
         context = Context(runtime=self.runtime, request=request, request_id=request_id_var.get())
@@ -62,12 +140,13 @@ class GraphQLView(GraphQL[Context, None]):
             self._authenticate(context, request.headers.get("authorization"))
         return context
 
-    async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
+    def authenticate_socket(self, context: Context) -> str | None:
+        """Authenticate a websocket from its connection_init payload: None, or why not."""
         params = context.connection_params if isinstance(context.connection_params, dict) else {}
         header = params.get("authorization") or params.get("Authorization")
         self._authenticate(context, header if isinstance(header, str) else None)
         if context.principal is None:
-            raise ConnectionRejectionError({"reason": context.auth_error or "Unauthenticated"})
+            return context.auth_error or "Unauthenticated"
         return None
 
     def _authenticate(self, context: Context, header: str | None) -> None:
@@ -79,4 +158,14 @@ class GraphQLView(GraphQL[Context, None]):
             context.auth_error = str(exc)
 
     async def render_graphql_ide(self, request: Request) -> Response:
-        return HTMLResponse(graphiql_html(str(request.url_for("graphiql_assets", path=""))))
+        assets = str(request.url_for("graphiql_assets", path=""))
+        return HTMLResponse(graphiql_html(assets, self.runtime.settings.public_url))
+
+
+def _request_data(request: GraphQLRequest) -> GraphQLRequestData:
+    return GraphQLRequestData(
+        query=request.query,
+        variables=request.variables,
+        operation_name=request.operation_name,
+        extensions=request.extensions,
+    )

@@ -1,4 +1,13 @@
-"""GET /integrations/jira/callback: Atlassian's redirect after consent (or decline)."""
+"""GET /integrations/jira/callback: Atlassian's redirect after consent (or decline).
+
+The callback completes nothing itself. Whoever's browser arrives here with `code` and `state`
+is not proven to be the user who started the consent (an attacker can start it and send the
+authorize link to a victim), so the code and state go on to the app,
+`APP_URL/settings/integrations?code=…&state=…`, which completes the connection with
+`completeJiraConnect` under the signed-in user's bearer token; the service refuses a state of
+another user and uses it up. A decline or a malformed redirect lands on `?error=CODE` and uses
+up the state.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +19,15 @@ from starlette.responses import RedirectResponse
 
 from core.runtime import Runtime
 from services.jira_connection import (
+    MAX_CODE,
+    MAX_STATE,
     JiraConnectFailed,
-    complete_connect,
     consume_state,
+    is_oauth_token,
     settings_url,
 )
 
-log = logging.getLogger("agilekit.jira.callback")
+log = logging.getLogger(__name__)
 
 _KNOWN_ERRORS = {"access_denied", "invalid_scope", "server_error", "temporarily_unavailable"}
 
@@ -24,22 +35,17 @@ _KNOWN_ERRORS = {"access_denied", "invalid_scope", "server_error", "temporarily_
 async def jira_callback(request: Request) -> RedirectResponse:
     runtime: Runtime = request.app.state.runtime
     params = request.query_params
-    state = params.get("state", "")
-    error = params.get("error")
+    state, code, error = params.get("state", ""), params.get("code", ""), params.get("error")
     if error:
         await _discard_state(state)  # a declined consent still uses up its state
-        reason = error if error in _KNOWN_ERRORS else "oauth_error"
-        return _redirect(f"{settings_url(runtime)}?{urlencode({'error': reason})}")
-    try:
-        result = await complete_connect(runtime, params.get("code", ""), state)
-    except JiraConnectFailed as exc:
-        log.info("jira connect failed: %s", exc.reason)
-        return _redirect(f"{settings_url(runtime)}?{urlencode({'error': exc.reason})}")
-    except Exception:
-        log.exception("jira connect failed unexpectedly")
-        return _redirect(f"{settings_url(runtime)}?{urlencode({'error': 'server_error'})}")
-    target = result.return_to or f"{settings_url(runtime)}?{urlencode({'connected': 'jira'})}"
-    return _redirect(target)
+        return _to_app(runtime, error=error if error in _KNOWN_ERRORS else "oauth_error")
+    if not is_oauth_token(state, MAX_STATE):
+        log.info("jira callback without a usable state")
+        return _to_app(runtime, error="invalid_state")
+    if not is_oauth_token(code, MAX_CODE):
+        await _discard_state(state)
+        return _to_app(runtime, error="missing_code")
+    return _to_app(runtime, code=code, state=state)
 
 
 async def _discard_state(state: str) -> None:
@@ -49,8 +55,8 @@ async def _discard_state(state: str) -> None:
         pass
 
 
-def _redirect(url: str) -> RedirectResponse:
-    response = RedirectResponse(url, status_code=303)
+def _to_app(runtime: Runtime, **query: str) -> RedirectResponse:
+    response = RedirectResponse(f"{settings_url(runtime)}?{urlencode(query)}", status_code=303)
     response.headers["cache-control"] = "no-store"
     response.headers["referrer-policy"] = "no-referrer"
     return response

@@ -1,7 +1,9 @@
 """POST /webhooks/jira: authenticate, store in the inbox once, answer 200, then enqueue.
 
-Nothing is stored unless the bearer JWT verifies (401). Bodies over MAX_WEBHOOK_BYTES get 413,
-non-JSON 400. A repeated X-Atlassian-Webhook-Identifier answers 200 without a second row.
+Nothing is stored unless the bearer JWT verifies (401). Bodies over MAX_WEBHOOK_BYTES get 413;
+non-JSON, nesting deeper than the inbox keeps, or a bad identifier 400 with one WARNING line.
+Text PostgreSQL cannot store (NUL, lone surrogates, NaN) is made storable, never refused.
+A repeated X-Atlassian-Webhook-Identifier answers 200 without a second row.
 Enqueueing runs after the response (a background task); if it fails the sweeper cron
 processes the stored row, so an acknowledged delivery is never lost.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -17,12 +20,13 @@ from starlette.responses import JSONResponse, Response
 
 from core.runtime import Runtime
 from jira_cloud.webhook_auth import WebhookAuthError, verify_webhook_jwt
-from services.jira_webhooks import enqueue_processing, store_delivery
+from services.jira_webhooks import MalformedDelivery, enqueue_processing, store_delivery
 
-log = logging.getLogger("agilekit.jira.webhooks")
+log = logging.getLogger(__name__)
 
 MAX_WEBHOOK_BYTES = 256 * 1024
 IDENTIFIER_HEADER = "x-atlassian-webhook-identifier"
+_IDENTIFIER = re.compile(r"[\x21-\x7e]{1,128}")
 
 
 async def jira_webhook(request: Request) -> Response:
@@ -39,12 +43,17 @@ async def jira_webhook(request: Request) -> Response:
         return _error(413, "body too large")
     identifier = (request.headers.get(IDENTIFIER_HEADER) or "").strip()
     try:
-        payload = json.loads(body)
+        payload = json.loads(body, parse_constant=_no_constants)
+    except RecursionError:
+        return _malformed("the JSON nests too deeply")
     except ValueError:
-        return _error(400, "invalid JSON")
-    if not isinstance(payload, dict) or not identifier or len(identifier) > 128:
-        return _error(400, "expected a JSON object and an X-Atlassian-Webhook-Identifier")
-    delivery_id, created = await store_delivery(identifier, payload)
+        return _malformed("invalid JSON")
+    if not isinstance(payload, dict) or not _IDENTIFIER.fullmatch(identifier):
+        return _malformed("expected a JSON object and an X-Atlassian-Webhook-Identifier")
+    try:
+        delivery_id, created = await store_delivery(identifier, payload)
+    except MalformedDelivery as exc:
+        return _malformed(str(exc))
     task = BackgroundTask(enqueue_processing, runtime, delivery_id) if created else None
     return JSONResponse({"ok": True, "duplicate": not created}, background=task)
 
@@ -61,6 +70,16 @@ async def _read_capped(request: Request) -> bytes | None:
             return None
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _no_constants(name: str) -> None:
+    """NaN and ±Infinity are not JSON (and jsonb refuses them): read them as null."""
+    return None
+
+
+def _malformed(reason: str) -> Response:
+    log.warning("webhook refused: %s", reason)
+    return _error(400, reason)
 
 
 def _error(status: int, message: str) -> Response:

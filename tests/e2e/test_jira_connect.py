@@ -1,6 +1,7 @@
 """End to end over real HTTP: product servers (uvicorn) + the Jira sandbox (uvicorn).
 
-The whole consent through the sandbox's consent page and our callback route; refused states;
+The whole consent through the sandbox's consent page, our callback route (which hands code and
+state to the app) and completeJiraConnect; the account-linking attack; refused states;
 decline; GraphQL mutations; and 50 concurrent Jira-backed requests across two server
 processes sharing PostgreSQL and Redis causing exactly one token refresh at the sandbox.
 """
@@ -19,14 +20,21 @@ from core.settings import Settings
 from models.integrations import JiraConnection, JiraConnectionStatus, OAuthState
 from services.jira_connection import hash_state
 from services.jira_token_store import keyring_for, unseal
-from tests.jira_support import SandboxProcess, consent, new_account, query_of, token_calls
+from tests.jira_support import (
+    SandboxProcess,
+    complete_in_app,
+    consent,
+    finish_connect,
+    hand_off,
+    new_account,
+    query_of,
+    token_calls,
+)
 from tests.support import REDIS_URL, GraphQLClient, ServerProcess
 
 START = "mutation($r:String){startJiraConnect(returnTo:$r){authorizeUrl errors{code field}}}"
 CONNECTION = """{ jiraConnection { id status accountEmail scopes connectedAt expiresAt
   lastRefreshedAt reconnectBy site { cloudId url name } sites { cloudId } } }"""
-COMPLETE = """mutation($c:String!,$s:String!){completeJiraConnect(code:$c,state:$s){
-  connection { status site { cloudId } } errors { code message } } }"""
 SELECT = """mutation($id:String!){selectJiraSite(cloudId:$id){
   connection { site { cloudId } } errors { code field } } }"""
 DISCONNECT = "mutation { disconnectJira { disconnected errors { code } } }"
@@ -61,9 +69,7 @@ async def connect_over_http(
     gql: GraphQLClient, server: ServerProcess, sandbox: SandboxProcess, token: str
 ) -> dict[str, Any]:
     answer = await consent(await authorize_url(gql, token), await new_account(sandbox))
-    response = await follow_callback(server, answer)
-    assert response.status_code == 303, response.text
-    assert response.headers["location"] == f"{server.url}/settings/integrations?connected=jira"
+    await finish_connect(gql, server, answer, token)
     return answer
 
 
@@ -88,8 +94,8 @@ async def test_whole_connect_flow_through_the_consent_page(
     year = datetime.fromisoformat(connection["reconnectBy"]) - datetime.now(UTC)
     assert timedelta(days=364) < year <= timedelta(days=365)  # the grant's absolute limit
 
-    replay = await follow_callback(jira_server, answer)  # the state is single-use
-    assert replay.headers["location"].endswith("/settings/integrations?error=invalid_state")
+    replay = await complete_in_app(client, answer, token)  # the state is single-use
+    assert [e["code"] for e in replay["errors"]] == ["INVALID_STATE_TOKEN"]
 
     projects = await client.data(PROJECTS, token=token)
     assert projects["jiraProjects"]["edges"]
@@ -119,12 +125,12 @@ async def test_expired_state_and_forged_code_redirect_with_errors(
     await OAuthState.filter(state_hash=hash_state(answer["state"])).update(
         expires_at=datetime.now(UTC) - timedelta(seconds=1)
     )
-    expired = await follow_callback(jira_server, answer)
-    assert expired.headers["location"].endswith("?error=invalid_state")
+    expired = await complete_in_app(client, await hand_off(jira_server, answer), token)
+    assert [e["code"] for e in expired["errors"]] == ["INVALID_STATE_TOKEN"]
 
     fresh = await consent(await authorize_url(client, token), await new_account(jira_sandbox))
-    forged = await follow_callback(jira_server, {**fresh, "code": "forged"})
-    assert forged.headers["location"].endswith("?error=exchange_failed")
+    forged = await complete_in_app(client, {**fresh, "code": "forged"}, token)
+    assert [e["code"] for e in forged["errors"]] == ["OAUTH_FAILED"]
     assert (await client.data(CONNECTION, token=token))["jiraConnection"] is None
 
 
@@ -139,23 +145,55 @@ async def test_complete_mutation_return_to_and_another_users_state(
     }
     url = await authorize_url(client, owner, return_to="/rooms/abc")
     answer = await consent(url, await new_account(jira_sandbox))
-    variables = {"c": answer["code"], "s": answer["state"]}
-    refused = (await client.data(COMPLETE, variables, token=intruder))["completeJiraConnect"]
+    refused = await complete_in_app(client, answer, intruder)
     assert refused["connection"] is None
     assert refused["errors"][0]["code"] == "INVALID_STATE_TOKEN"
     assert (await client.data(CONNECTION, token=intruder))["jiraConnection"] is None
-    done = (await client.data(COMPLETE, variables, token=owner))["completeJiraConnect"]
-    assert done["errors"] == [] and done["connection"]["status"] == "ACTIVE"
+    # The refusal used the state up: not even its owner can complete with it now.
+    again = await complete_in_app(client, answer, owner)
+    assert [e["code"] for e in again["errors"]] == ["INVALID_STATE_TOKEN"]
+    assert (await client.data(CONNECTION, token=owner))["jiraConnection"] is None
 
 
-async def test_callback_honours_return_to(
+async def test_completion_returns_the_return_to(
     client: GraphQLClient, jira_server: ServerProcess, jira_sandbox: SandboxProcess
 ) -> None:
     token = await premium(client, "return")
     url = await authorize_url(client, token, return_to="/rooms/42?tab=jira")
     answer = await consent(url, await new_account(jira_sandbox))
-    response = await follow_callback(jira_server, answer)
-    assert response.headers["location"] == f"{jira_server.url}/rooms/42?tab=jira"
+    done = await finish_connect(client, jira_server, answer, token)
+    assert done["returnTo"] == f"{jira_server.url}/rooms/42?tab=jira"
+
+
+async def test_account_linking_attack_connects_nobody(
+    client: GraphQLClient, jira_server: ServerProcess, jira_sandbox: SandboxProcess
+) -> None:
+    """Finding 11: an attacker starts the consent and sends the authorize URL to a victim,
+    who consents with her own Atlassian account; her browser follows Atlassian's redirect."""
+    attacker, victim = await premium(client, "attacker"), await premium(client, "victim")
+    await connect_over_http(client, jira_server, jira_sandbox, victim)
+    before = (await client.data(CONNECTION, token=victim))["jiraConnection"]
+    row_before = await JiraConnection.get(id=int(before["id"]))
+
+    lure = await authorize_url(client, attacker)
+    victims_atlassian = await new_account(jira_sandbox)
+    answer = await consent(lure, victims_atlassian)  # the victim accepts on Atlassian's page
+    handed = await hand_off(jira_server, answer)  # her browser lands on the app, nothing stored
+    assert (await client.data(CONNECTION, token=attacker))["jiraConnection"] is None
+
+    # The app, signed in as the victim, completes: another user's state is refused, used up.
+    by_victim = await complete_in_app(client, handed, victim)
+    assert [e["code"] for e in by_victim["errors"]] == ["INVALID_STATE_TOKEN"]
+    # The attacker holds no code (it went to the victim's browser); even given it, the state
+    # is spent.
+    by_attacker = await complete_in_app(client, handed, attacker)
+    assert [e["code"] for e in by_attacker["errors"]] == ["INVALID_STATE_TOKEN"]
+
+    assert (await client.data(CONNECTION, token=attacker))["jiraConnection"] is None
+    after = (await client.data(CONNECTION, token=victim))["jiraConnection"]
+    assert after == before
+    row_after = await JiraConnection.get(id=row_before.id)
+    assert (row_after.version, row_after.account_id) == (row_before.version, row_before.account_id)
 
 
 async def test_select_site_disconnect_and_premium_gate(
@@ -248,6 +286,8 @@ async def test_one_refresh_for_50_requests_across_two_processes(
         ({"error": "<script>", "state": "x"}, "oauth_error"),
         ({"code": "c"}, "invalid_state"),
         ({}, "invalid_state"),
+        ({"state": "x"}, "missing_code"),
+        ({"state": "x\u00e9", "code": "c"}, "invalid_state"),
     ],
 )
 async def test_callback_maps_every_failure_to_a_known_error_code(

@@ -7,12 +7,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import httpx
 import pytest
 
 from models.integrations import JiraConnection, JiraIssueLink, RoomJiraMapping
 from models.users import User
-from tests.jira_support import SandboxProcess, consent, new_account, successful
+from tests.jira_support import SandboxProcess, consent, finish_connect, new_account, successful
 from tests.resolvers.room_helpers import (
     CAST,
     COMPLETE,
@@ -44,9 +43,7 @@ async def connected_user(
     token = await gql.sign_in(email, "PREMIUM")
     url = (await gql.data(CONNECT, token=token))["startJiraConnect"]["authorizeUrl"]
     answer = await consent(url, await new_account(sandbox, [ACME]))
-    async with httpx.AsyncClient(timeout=30) as http:
-        callback = await http.get(f"{server.url}/integrations/jira/callback", params=answer)
-    assert callback.status_code == 303, callback.text
+    await finish_connect(gql, server, answer, token)
     return email, token
 
 

@@ -19,8 +19,12 @@ from tests.resolvers.room_helpers import (
 )
 from tests.support import GraphQLClient, ServerProcess
 
+# The room page lists issues; votes are read per issue (the whole room with every vote is
+# over GRAPHQL_MAX_COST: 500 issues x 100 votes in the worst case).
 ROOM_QUERY = """query($r: ID!) { room(id: $r) { id name deck owner { email } members { email }
-  issues { id title position status finalEstimate votes { hasVoted value user { email } } } } }"""
+  issues { id title position status finalEstimate } } }"""
+ISSUE_QUERY = """query($i: ID!) { issue(id: $i) { id title status
+  votes { hasVoted value user { email } } } }"""
 
 
 async def test_create_room_defaults_and_validation(gql: GraphQLClient) -> None:
@@ -133,6 +137,9 @@ async def test_non_member_can_neither_read_change_nor_subscribe(
     assert read["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     mine = await gql.data("{ myRooms { id } }", token=outsider_token)
     assert room_id not in [r["id"] for r in mine["myRooms"]]
+    peek = await gql.execute(ISSUE_QUERY, {"i": issue}, token=outsider_token)
+    assert peek["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    assert peek["data"] is None or peek["data"]["issue"] is None
 
     changes = [
         (ADD_ISSUE, {"r": room_id, "t": "intrusion"}),
@@ -244,3 +251,20 @@ async def test_removed_issue_reaches_subscribers(gql: GraphQLClient, server: Ser
         assert issue not in [i["id"] for i in room["issues"]]
     finally:
         await subscriber.close()
+
+
+async def test_issue_query_shows_votes_as_the_viewer_may_see_them(gql: GraphQLClient) -> None:
+    alice, bob = unique_email("alice"), unique_email("bob")
+    alice_token, bob_token = await gql.sign_in(alice), await gql.sign_in(bob)
+    room_id = await create_room(gql, alice_token)
+    await join_room(gql, bob_token, room_id)
+    issue = await add_issue(gql, alice_token, room_id, "one")
+    await voting(gql, alice_token, START, {"i": issue})
+    await voting(gql, alice_token, CAST, {"i": issue, "v": "5"})
+
+    seen_by_bob = (await gql.data(ISSUE_QUERY, {"i": issue}, token=bob_token))["issue"]
+    assert seen_by_bob["votes"] == [{"hasVoted": True, "value": None, "user": {"email": alice}}]
+    seen_by_alice = (await gql.data(ISSUE_QUERY, {"i": issue}, token=alice_token))["issue"]
+    assert seen_by_alice["votes"][0]["value"] == "5"
+    for unknown in ("999999999", "not-an-id"):
+        assert (await gql.data(ISSUE_QUERY, {"i": unknown}, token=bob_token))["issue"] is None

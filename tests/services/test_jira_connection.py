@@ -97,13 +97,26 @@ async def test_state_is_single_use(runtime: Runtime) -> None:
     assert caught.value.reason == "invalid_state"
 
 
-async def test_state_of_another_user_is_refused(runtime: Runtime) -> None:
+async def test_state_of_another_user_is_refused_and_used_up(runtime: Runtime) -> None:
     owner, intruder = await make_user(), await make_user()
     url = await service.start_connect(runtime, owner, None)
     state = parse_qs(urlsplit(url).query)["state"][0]
-    with pytest.raises(JiraConnectFailed):
+    with pytest.raises(JiraConnectFailed) as caught:
         await service.consume_state(state, intruder)
-    assert (await service.consume_state(state, owner)).user_id == owner.id
+    assert caught.value.reason == "state_mismatch"
+    assert caught.value.code == ErrorCode.INVALID_STATE_TOKEN
+    with pytest.raises(JiraConnectFailed) as again:  # whoever held it cannot retry
+        await service.consume_state(state, owner)
+    assert again.value.reason == "invalid_state"
+
+
+async def test_own_state_is_consumed_once(runtime: Runtime) -> None:
+    owner = await make_user()
+    url = await service.start_connect(runtime, owner, None)
+    state = parse_qs(urlsplit(url).query)["state"][0]
+    assert (await service.consume_state(state, owner)).user_id == owner.id  # type: ignore[attr-defined]
+    with pytest.raises(JiraConnectFailed):
+        await service.consume_state(state, owner)
 
 
 async def test_expired_state_is_refused(runtime: Runtime) -> None:
@@ -184,7 +197,7 @@ async def test_state_of_another_user_stores_nothing(
     answer = await consent(url, await new_account(jira_sandbox))
     with pytest.raises(JiraConnectFailed) as caught:
         await service.complete_connect(runtime, answer["code"], answer["state"], intruder)
-    assert caught.value.reason == "invalid_state"
+    assert caught.value.reason == "state_mismatch"
     assert not await JiraConnection.filter(user_id__in=[owner.id, intruder.id]).exists()
 
 
