@@ -34,6 +34,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 
 from schema.context import Context
 from web.graphql_request import BadGraphQLRequest, from_payload
+from web.middleware import LARGE_REQUEST_BYTES, collect_request_garbage
 
 log = logging.getLogger(__name__)
 
@@ -158,6 +159,13 @@ class GraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
             self.view.ws_connections.release(self._subject)  # type: ignore[attr-defined]
             self._subject = None
         await super().shutdown()
+
+    async def run_operation(self, operation: Any) -> None:
+        try:
+            await super().run_operation(operation)
+        finally:
+            if len(operation.query) > LARGE_REQUEST_BYTES:
+                collect_request_garbage()
 
     def _expired(self) -> bool:
         principal = self.context.principal
