@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     graphql_max_depth: int = 12
     graphql_max_tokens: int = 3000
     graphql_max_aliases: int = 30
+    # The longest document (query text) accepted, over HTTP and websockets alike.
+    graphql_max_document_bytes: int = Field(100_000, ge=1000)
     # The most fields a response may hold in the worst case (schema/limits.py counts them):
     # a 500-issue room page with descriptions and Jira links costs about 14,000.
     graphql_max_cost: int = Field(20_000, ge=1)

@@ -3,8 +3,8 @@
 `payload_mutation(description)` declares a mutation with the PayloadErrors extension, which
 handles, once for every mutation:
 - the arguments: a string anywhere in them holding NUL, a lone surrogate or more than
-  MAX_ARGUMENT_CHARACTERS is refused with a VALIDATION error naming it, before the resolver
-  runs (services apply their own, tighter rules for each field);
+  MAX_ARGUMENT_CHARACTERS is refused with a VALIDATION error naming its field (an input's
+  field by its own name), before the resolver runs (services apply their own, tighter rules);
 - a ServiceError raised by the resolver: the payload with that error in `errors`;
 - an AccessDenied: a top-level FORBIDDEN with its message.
 """
@@ -43,8 +43,9 @@ def argument_problem(value: object, path: str) -> ServiceError | None:
         return None
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         for field in dataclasses.fields(value):
-            inner = f"{path}.{to_camel_case(field.name)}"
-            if found := argument_problem(getattr(value, field.name), inner):
+            # An input's fields are named as the domain names them: `name`, not `input.name`.
+            name = to_camel_case(field.name)
+            if found := argument_problem(getattr(value, field.name), name):
                 return found
     return None
 

@@ -27,6 +27,7 @@ class FaultRule:
     retry_after: int = 1
     reason: str = "jira-burst-based"
     body: Any = None
+    raw: str | None = None  # sent as-is (text/html), e.g. a proxy's page instead of JSON
 
     def matches(self, method: str, path: str) -> bool:
         if self.remaining is not None and self.remaining <= 0:
@@ -126,6 +127,15 @@ class FaultMiddleware:
             await send({"type": "http.response.body", "body": b'{"iss', "more_body": True})
             return
         headers: dict[str, str] = {"content-type": "application/json"}
+        if rule.raw is not None:
+            raw_body = rule.raw.encode()
+            start = {"content-type": "text/html", "content-length": str(len(raw_body))}
+            encoded_start = [(k.encode(), v.encode()) for k, v in start.items()]
+            await send(
+                {"type": "http.response.start", "status": rule.status, "headers": encoded_start}
+            )
+            await send({"type": "http.response.body", "body": raw_body})
+            return
         if rule.kind == "rate_limit":
             status, body = 429, rule.body or {"errorMessages": ["Rate limit exceeded."]}
             reset = self.clock.now() + timedelta(seconds=rule.retry_after)

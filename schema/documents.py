@@ -19,10 +19,11 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse
+from graphql import DocumentNode, GraphQLError, GraphQLSchema, parse, validate
 from graphql.validation import ASTValidationRule
 from strawberry.extensions import SchemaExtension
-from strawberry.schema.schema import validate_document
+from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
 
 from schema.limits import Limits, check_document
 
@@ -34,6 +35,16 @@ AST_BYTES_PER_SOURCE_BYTE = 110
 PARSE_CACHE_BYTES = 32 * 1024 * 1024
 VALIDATION_CACHE_BYTES = 4 * 1024 * 1024
 ENTRY_SHARE = 16  # no entry may take more than 1/16 of its cache
+# Each error's line and column cost a scan of the document up to it: report at most this many.
+MAX_VALIDATION_ERRORS = 20
+STRAWBERRY_RULES = (MaybeNullValidationRule, OneOfInputValidationRule)
+
+
+def validate_document(
+    schema: GraphQLSchema, document: DocumentNode, rules: tuple[type[ASTValidationRule], ...]
+) -> list[GraphQLError]:
+    """graphql-core's validation with Strawberry's own rules and a small error budget."""
+    return validate(schema, document, (*rules, *STRAWBERRY_RULES), MAX_VALIDATION_ERRORS)
 
 
 class ByteBoundedLRU(Generic[V]):

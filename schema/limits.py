@@ -108,6 +108,9 @@ def check_document(
         except _FragmentCycle as cycle:
             errors.append(_error(f"Fragment {cycle.name!r} spreads itself.", "FRAGMENT_CYCLE"))
             break
+        except RecursionError:  # fragments chained beyond what the interpreter can follow
+            errors.append(_error("The document nests fragments too deeply.", "QUERY_TOO_DEEP"))
+            break
         errors.extend(_over_limits(operation, measure, limits))
     return errors
 

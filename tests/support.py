@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -200,12 +201,12 @@ class GraphQLClient:
     async def execute(
         self, query: str, variables: dict[str, Any] | None = None, token: str | None = None
     ) -> dict[str, Any]:
-        headers = {}
+        headers = {"content-type": "application/json"}
         if token or self.token:
             headers["authorization"] = f"Bearer {token or self.token}"
-        response = await self.http.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
-        )
+        # json.dumps escapes what UTF-8 cannot encode (lone surrogates), as browsers send it.
+        body = json.dumps({"query": query, "variables": variables or {}}).encode()
+        response = await self.http.post("/graphql", content=body, headers=headers)
         assert response.status_code == 200, response.text
         return response.json()
 

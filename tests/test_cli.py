@@ -9,7 +9,9 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
+import httpx
 import pytest
 
 from core.jobs import queue_name
@@ -17,7 +19,15 @@ from core.settings import Settings
 from models.webhooks import JiraWebhookDelivery
 from services.jira_webhooks import store_delivery
 from tests.jobs.support import arq_queue, job_settings, make_states, remaining
-from tests.support import ROOT, GraphQLClient, free_port
+from tests.support import (
+    ROOT,
+    GraphQLClient,
+    create_database,
+    drop_database,
+    free_port,
+    unique_name,
+    wait_http_ok,
+)
 
 CONFIG_VARIABLES = (
     "AGILEKIT_ENV",
@@ -123,3 +133,69 @@ async def test_webhooks_dead_lists_and_replay_revives_a_given_delivery(database_
     assert replayed.stdout.startswith("1 dead deliveries made pending again")
     row = await JiraWebhookDelivery.get(id=delivery_id)
     assert (row.dead_at, row.attempts, row.processed_at) == (None, 0, None)
+
+
+async def test_serve_on_a_database_never_migrated_says_so_and_prints_no_banner() -> None:
+    """Finding 10: it printed the banner and a token, then a traceback ending in `no such
+    table: users`."""
+    name = unique_name("unmigrated")
+    url = await create_database(name)
+    try:
+        result = agilekit("serve", "--port", str(free_port()), DATABASE_URL=url, timeout=30)
+    finally:
+        await drop_database(name)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "run `agilekit migrate` first" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "Bearer" not in result.stdout and "GraphiQL at" not in result.stdout
+
+
+def test_serve_on_a_fresh_sqlite_file_creates_its_schema_and_announces_itself(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "fresh.sqlite3"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in CONFIG_VARIABLES}
+    env.update(DATABASE_URL=f"sqlite://{database}", SEED_DEMO_DATA="false", LOG_LEVEL="WARNING")
+    env["PUBLIC_URL"] = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_http_ok(f"http://127.0.0.1:{port}/healthz", 30)
+        body = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": 'mutation { devSignIn(email: "f@example.com") { token } }'},
+            timeout=10,
+        ).json()
+        assert body["data"]["devSignIn"]["token"], body
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=15)
+    assert "GraphiQL at" in output and "Traceback" not in output
+
+
+def test_migrate_says_truthfully_what_it_did_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite://{tmp_path / 'twice.sqlite3'}"
+    first = agilekit("migrate", DATABASE_URL=url)
+    second = agilekit("migrate", DATABASE_URL=url)
+    assert first.returncode == second.returncode == 0, first.stderr + second.stderr
+    assert "sqlite schema created" in first.stdout
+    assert second.stdout.strip() == "sqlite schema is up to date"
+
+
+async def test_migrate_on_postgresql_applies_then_reports_up_to_date() -> None:
+    name = unique_name("migrate")
+    url = await create_database(name)
+    try:
+        first = agilekit("migrate", DATABASE_URL=url)
+        second = agilekit("migrate", DATABASE_URL=url)
+    finally:
+        await drop_database(name)
+    assert first.stdout.startswith("applied "), first.stdout + first.stderr
+    assert second.stdout.strip() == "database is up to date"

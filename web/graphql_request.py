@@ -29,6 +29,16 @@ class BadGraphQLRequest(Exception):
 
 
 @dataclass(frozen=True)
+class RequestRules:
+    """What this server accepts: its trusted documents, whether only those, and how long a
+    document may be (GRAPHQL_MAX_DOCUMENT_BYTES, the same on HTTP and websockets)."""
+
+    documents: TrustedDocuments
+    trusted_only: bool = False
+    max_document_characters: int = 100_000
+
+
+@dataclass(frozen=True)
 class GraphQLRequest:
     query: str
     variables: dict[str, Any] | None
@@ -51,23 +61,19 @@ def decode_json(data: str | bytes) -> object:
         raise BadGraphQLRequest("The request body is not valid JSON.") from None
 
 
-def from_json_body(body: bytes, documents: TrustedDocuments, trusted_only: bool) -> GraphQLRequest:
-    return from_payload(decode_json(body), documents, trusted_only)
+def from_json_body(body: bytes, rules: RequestRules) -> GraphQLRequest:
+    return from_payload(decode_json(body), rules)
 
 
-def from_query_params(
-    params: Mapping[str, str], documents: TrustedDocuments, trusted_only: bool
-) -> GraphQLRequest:
+def from_query_params(params: Mapping[str, str], rules: RequestRules) -> GraphQLRequest:
     payload: dict[str, Any] = {key: params[key] for key in params}
     for key in ("variables", "extensions"):
         if isinstance(payload.get(key), str):
             payload[key] = decode_json(payload[key])
-    return from_payload(payload, documents, trusted_only)
+    return from_payload(payload, rules)
 
 
-def from_payload(
-    payload: object, documents: TrustedDocuments, trusted_only: bool
-) -> GraphQLRequest:
+def from_payload(payload: object, rules: RequestRules) -> GraphQLRequest:
     """A GraphQL request from a decoded body, a query string or a websocket `subscribe`."""
     if not isinstance(payload, dict):
         raise BadGraphQLRequest("A GraphQL request is a JSON object (batching is not enabled).")
@@ -79,15 +85,22 @@ def from_payload(
     if query is not None and document_id is not None:
         raise BadGraphQLRequest("Send either `query` or `documentId`, not both.")
     if document_id is not None:
-        query = documents.text(document_id)
+        query = rules.documents.text(document_id)
         if query is None:
             raise BadGraphQLRequest(
                 "No trusted document has this documentId.", "PERSISTED_DOCUMENT_NOT_FOUND"
             )
-    elif trusted_only and query is not None:
+    elif rules.trusted_only and query is not None:
         raise BadGraphQLRequest(
             "This server runs trusted documents only: send a `documentId`, not `query`.",
             "TRUSTED_DOCUMENTS_ONLY",
+        )
+    elif query is not None and len(query) > rules.max_document_characters:
+        raise BadGraphQLRequest(
+            f"The document has {len(query):,} characters, more than the "
+            f"{rules.max_document_characters:,} allowed (GRAPHQL_MAX_DOCUMENT_BYTES).",
+            "DOCUMENT_TOO_LARGE",
+            status=413,
         )
     if not query:
         raise BadGraphQLRequest("The request has no `query` (or `documentId`).")

@@ -32,6 +32,7 @@ from web.graphiql import graphiql_html
 from web.graphql_request import (
     BadGraphQLRequest,
     GraphQLRequest,
+    RequestRules,
     from_json_body,
     from_query_params,
 )
@@ -81,8 +82,11 @@ class GraphQLView(GraphQL[Context, None]):
         self.ws_origins = ws_origins(settings)
         self.max_message_characters = settings.max_body_bytes
         self.ws_connections = ConnectionCounter(settings.ws_max_connections_per_user)
-        self.trusted_documents = load_trusted_documents(settings, schema)
-        self.trusted_only = settings.graphql_documents == "trusted"
+        self.request_rules = RequestRules(
+            documents=load_trusted_documents(settings, schema),
+            trusted_only=settings.graphql_documents == "trusted",
+            max_document_characters=settings.graphql_max_document_bytes,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket" and not self._origin_allowed(scope):
@@ -123,13 +127,9 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData:
         if request.method == "GET":
-            parsed = from_query_params(
-                request.query_params, self.trusted_documents, self.trusted_only
-            )
+            parsed = from_query_params(request.query_params, self.request_rules)
         elif "application/json" in (request.content_type or ""):
-            parsed = from_json_body(
-                await request.get_body(), self.trusted_documents, self.trusted_only
-            )
+            parsed = from_json_body(await request.get_body(), self.request_rules)
         else:
             raise BadGraphQLRequest("Send GraphQL requests as application/json.", status=415)
         return _request_data(parsed)

@@ -194,7 +194,7 @@ class GraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         """Replace a `documentId` with its trusted text; False when the operation is refused."""
         view: Any = self.view
         try:
-            request = from_payload(message["payload"], view.trusted_documents, view.trusted_only)
+            request = from_payload(message["payload"], view.request_rules)
         except BadGraphQLRequest as bad:
             if not self.connection_acknowledged:
                 await self.websocket.close(code=4401, reason="Unauthorized")

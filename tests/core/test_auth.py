@@ -65,3 +65,43 @@ def test_authorization_header_parsing(header: str | None, token: str | None) -> 
 def test_malformed_authorization_headers_are_refused(header: str) -> None:
     with pytest.raises(InvalidToken):
         parse_authorization(header)
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"sub": "s" * 256},
+        {"sub": "a\x00b"},
+        {"email": "e" * 320 + "@x.example"},
+        {"email": "a\x00@example.com"},
+        {"name": "n" * 256},
+        {"name": "bad\x00name"},
+        {"name": "lone \ud800 surrogate"},
+        {"name": "line\nbreak"},
+    ],
+    ids=[
+        "long-sub",
+        "nul-sub",
+        "long-email",
+        "nul-email",
+        "long-name",
+        "nul-name",
+        "surrogate",
+        "newline",
+    ],
+)
+def test_claims_the_users_table_cannot_hold_are_refused(overrides: dict) -> None:
+    """Finding 2: such a token made every request of its user fail (websocket too)."""
+    with pytest.raises(InvalidToken):
+        decode_token(tokens.valid(**overrides), DEV_JWT_SECRET)
+
+
+def test_the_principal_carries_the_tokens_expiry() -> None:
+    principal = decode_token(tokens.valid(), DEV_JWT_SECRET)
+    assert principal.expires_at is not None and not principal.expired()
+    assert principal.expired(principal.expires_at)
+
+
+def test_a_far_future_expiry_is_clamped_not_a_crash() -> None:
+    principal = decode_token(tokens.valid(exp=10**20), DEV_JWT_SECRET)
+    assert principal.expires_at is not None and principal.expires_at.year == 9999

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 
 import pytest
 
+from core.settings import TRUSTED_DOCUMENTS_FILE
 from tests.support import (
     REDIS_URL,
     ServerProcess,
@@ -52,3 +53,38 @@ async def schemaless_server(
 def redis_down_server(start_server: Callable[..., ServerProcess]) -> ServerProcess:
     """REDIS_URL points at a port nothing listens on."""
     return start_server(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")
+
+
+PRODUCTION_SECRETS = {
+    "AGILEKIT_ENV": "production",
+    "AUTH_JWT_SECRET": "test-production-jwt-secret-0123456789abcdef",
+    "JIRA_CLIENT_ID": "test-production-client",
+    "JIRA_CLIENT_SECRET": "test-production-client-secret",
+    "TOKEN_ENCRYPTION_KEYS": "prod:" + "ab" * 32,
+}
+
+
+@pytest.fixture(scope="session")
+def info_server(start_server: Callable[..., ServerProcess]) -> ServerProcess:
+    """INFO logs (read back by the tests) and the default limits."""
+    return start_server(LOG_LEVEL="INFO")
+
+
+@pytest.fixture(scope="session")
+def production_server(start_server: Callable[..., ServerProcess]) -> ServerProcess:
+    """AGILEKIT_ENV=production (real secrets), introspection switched off."""
+    return start_server(**PRODUCTION_SECRETS, GRAPHQL_INTROSPECTION="false", LOG_LEVEL="INFO")
+
+
+@pytest.fixture(scope="session")
+def ws_limits_server(start_server: Callable[..., ServerProcess]) -> ServerProcess:
+    """Two websockets per user and 50 KB messages, INFO logs."""
+    return start_server(WS_MAX_CONNECTIONS_PER_USER="2", MAX_BODY_BYTES="50000", LOG_LEVEL="INFO")
+
+
+@pytest.fixture(scope="session")
+def trusted_server(start_server: Callable[..., ServerProcess]) -> ServerProcess:
+    """GRAPHQL_DOCUMENTS=trusted with the manifest `make codegen` wrote."""
+    manifest = TRUSTED_DOCUMENTS_FILE
+    assert manifest.is_file(), f"{manifest} is missing: run `make codegen`"
+    return start_server(GRAPHQL_DOCUMENTS="trusted")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -100,3 +101,26 @@ async def test_configured_origins_are_allowed(
     async with open_socket(configured_server, origin=origin) as socket:
         ack = await init(socket, {"Authorization": f"Bearer {tokens.valid()}"})
         assert ack["type"] == "connection_ack"
+
+
+async def test_a_refused_origin_is_logged_with_the_origin_and_the_setting_that_allows_it(
+    configured_server: ServerProcess,
+) -> None:
+    """Finding 10: the log said "origin not allowed" without either."""
+    origin = f"https://refused-{uuid.uuid4().hex[:6]}.example.com"
+    with pytest.raises(InvalidStatus):
+        async with open_socket(configured_server, origin=origin):
+            pass
+    await asyncio.sleep(0.2)
+    (line,) = [line for line in configured_server.logs().splitlines() if origin in line]
+    assert "WS_ALLOWED_ORIGINS" in line and '"level": "WARNING"' in line
+
+
+async def test_in_development_both_loopback_names_of_public_url_are_allowed(
+    server: ServerProcess,
+) -> None:
+    """GraphiQL opened at localhost instead of 127.0.0.1 showed `{"isTrusted": true}`."""
+    for origin in (server.url, server.url.replace("127.0.0.1", "localhost")):
+        async with open_socket(server, origin=origin) as socket:
+            ack = await init(socket, {"authorization": f"Bearer {tokens.valid()}"})
+            assert ack["type"] == "connection_ack", origin

@@ -257,6 +257,28 @@ def test_graphiql_subscriptions_use_graphql_transport_ws(
     assert server_errors[0]["payload"][0]["message"] in response
 
 
+@pytest.fixture(scope="module")
+def elsewhere_server(start_server: Callable[..., ServerProcess]) -> ServerProcess:
+    """PUBLIC_URL names another origin, so the page's own origin may not open the socket."""
+    return start_server(PUBLIC_URL="http://127.0.0.1:9")
+
+
+def test_graphiql_says_why_a_refused_websocket_failed(
+    page: DevTools, elsewhere_server: ServerProcess
+) -> None:
+    """Finding 10: a refused socket showed `{"isTrusted": true}` as its only error."""
+    _, token = sign_in(elsewhere_server)
+    open_graphiql(page, elsewhere_server)
+
+    response = run_in_graphiql(
+        page, "subscription { __typename }", {"Authorization": f"Bearer {token}"}
+    )
+
+    assert "isTrusted" not in response
+    message = json.loads(response)["errors"][0]["message"]
+    assert "WS_ALLOWED_ORIGINS" in message and "http://127.0.0.1:9/graphql" in message, message
+
+
 def test_graphiql_fails_to_render_without_its_assets(
     page: DevTools, graphiql_server: ServerProcess
 ) -> None:

@@ -1,0 +1,129 @@
+"""POST /webhooks/jira with a valid signature and odd bodies (finding 4): every genuine
+delivery is stored, made storable; malformed ones get a 4xx and one WARNING line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+from core.settings import Settings
+from models.webhooks import JiraWebhookDelivery
+from tests.support import ServerProcess
+
+pytestmark = pytest.mark.usefixtures("database_url")
+
+
+def signed_headers(identifier: str) -> dict[str, str]:
+    secret = Settings(agilekit_env="development").jira_client_secret
+    token = jwt.encode({"exp": int(time.time()) + 60}, secret, "HS256")
+    return {
+        "authorization": f"Bearer {token}",
+        "x-atlassian-webhook-identifier": identifier,
+        "content-type": "application/json",
+    }
+
+
+async def deliver(server: ServerProcess, body: bytes) -> tuple[httpx.Response, str]:
+    identifier = f"odd-{uuid.uuid4().hex}"
+    async with httpx.AsyncClient(timeout=10) as http:
+        response = await http.post(
+            f"{server.url}/webhooks/jira", content=body, headers=signed_headers(identifier)
+        )
+    return response, identifier
+
+
+def issue_updated(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "webhookEvent": "jira:issue_updated",
+        "timestamp": 1_764_000_000_000,
+        "issue": {
+            "id": "10001",
+            "self": "https://acme.atlassian.net/rest/api/2/issue/10001",
+            "fields": {"summary": "A summary", "description": "Text"},
+        },
+    }
+    body.update(changes)
+    return body
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored_timestamp"),
+    [
+        (b"9223372036854775808", None),  # 2^63
+        (b"1e20", None),
+        (b"NaN", None),
+        (b"Infinity", None),
+        (b"-Infinity", None),
+        (b"1764000000000", 1_764_000_000_000),
+    ],
+)
+async def test_odd_timestamps_are_stored_without_one(
+    info_server: ServerProcess, raw: bytes, stored_timestamp: int | None
+) -> None:
+    body = json.dumps(issue_updated(timestamp="__T__")).encode().replace(b'"__T__"', raw)
+    response, identifier = await deliver(info_server, body)
+    assert response.status_code == 200, response.text
+    row = await JiraWebhookDelivery.get(identifier=identifier)
+    assert row.timestamp_ms == stored_timestamp
+
+
+@pytest.mark.parametrize(
+    "link", ["http://[::1", "https://acme.atlassian.net/" + "x" * 2100, 12, None]
+)
+async def test_an_unusable_self_link_is_stored_without_a_site(
+    info_server: ServerProcess, link: object
+) -> None:
+    body = issue_updated()
+    body["issue"]["self"] = link
+    response, identifier = await deliver(info_server, json.dumps(body).encode())
+    assert response.status_code == 200, response.text
+    assert (await JiraWebhookDelivery.get(identifier=identifier)).site_url == ""
+
+
+async def test_text_jsonb_cannot_hold_is_made_storable_not_lost(info_server: ServerProcess) -> None:
+    """A genuine delivery with a NUL in a description was never stored (jsonb refused it)."""
+    body = issue_updated()
+    body["issue"]["fields"]["description"] = "before\x00after \ud800 end"
+    body["issue"]["fields"]["key\x00with nul"] = "x"
+    raw = json.dumps(body).encode()[:-1] + b', "estimate": NaN}'  # and a NaN
+    response, identifier = await deliver(info_server, raw)
+    assert response.status_code == 200, response.text
+    stored = (await JiraWebhookDelivery.get(identifier=identifier)).payload
+    fields = stored["issue"]["fields"]
+    assert fields["description"] == "before\ufffdafter \ufffd end"
+    assert fields["key\ufffdwith nul"] == "x"
+    assert stored["estimate"] is None
+
+
+async def test_deep_nesting_is_refused_with_one_warning(info_server: ServerProcess) -> None:
+    written = len(info_server.logs())
+    for depth in (70, 5000):
+        body = issue_updated()
+        body["deep"] = "__DEEP__"
+        raw = json.dumps(body).encode().replace(b'"__DEEP__"', b"[" * depth + b"]" * depth)
+        response, identifier = await deliver(info_server, raw)
+        assert response.status_code == 400, (depth, response.text)
+        assert not await JiraWebhookDelivery.filter(identifier=identifier).exists()
+    await asyncio.sleep(0.2)
+    lines = [json.loads(line) for line in info_server.logs()[written:].splitlines() if line]
+    refusals = [line for line in lines if line["msg"].startswith("webhook refused")]
+    assert [line["level"] for line in refusals] == ["WARNING", "WARNING"], refusals
+    assert not [line for line in lines if line["level"] == "ERROR"]
+
+
+async def test_a_bad_identifier_is_a_400(info_server: ServerProcess) -> None:
+    async with httpx.AsyncClient(timeout=10) as http:
+        for identifier in ("", "with space", "x" * 129):
+            response = await http.post(
+                f"{info_server.url}/webhooks/jira",
+                content=json.dumps(issue_updated()).encode(),
+                headers=signed_headers(identifier),
+            )
+            assert response.status_code == 400, identifier
