@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from schema.documents import (
     ByteBoundedLRU,
     TrustedDocuments,
     document_id,
+    parse_document,
 )
 
 
@@ -83,3 +85,25 @@ def test_a_manifest_of_another_shape_is_refused(tmp_path: Path) -> None:
     manifest.write_text(json.dumps({"abc": 1}))
     with pytest.raises(ValueError, match="expected an object"):
         TrustedDocuments.load(manifest)
+
+
+def test_a_parsed_document_is_freed_without_the_cyclic_collector() -> None:
+    text = "query Room($id: ID!) { room(id: $id) { id name issues { id title } } }"
+    gc.collect()
+    gc.disable()
+    try:
+        parse_document(text)
+        garbage = gc.collect()
+        parse(text)  # graphql-core's own parse leaves its token chain as cyclic garbage
+        assert garbage == 0 and gc.collect() > 0
+    finally:
+        gc.enable()
+
+
+def test_a_parsed_document_keeps_its_locations() -> None:
+    document = parse_document("{\n  me { id }\n}")
+    field = document.definitions[0].selection_set.selections[0]  # type: ignore[attr-defined]
+    assert field.loc is not None and (field.loc.start, field.loc.source.body[field.loc.start]) == (
+        4,
+        "m",
+    )
