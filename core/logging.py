@@ -25,6 +25,9 @@ _REDACTIONS = [
 ]
 
 
+MAX_MESSAGE_CHARACTERS = 4000  # a line never grows with user input beyond this
+
+
 def redact(text: str) -> str:
     for pattern, replacement in _REDACTIONS:
         text = pattern.sub(replacement, text)
@@ -44,7 +47,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "request_id": getattr(record, "request_id", "-"),
-            "msg": redact(record.getMessage()),
+            "msg": redact(_clipped(record.getMessage())),
         }
         if record.exc_info:
             entry["exc"] = redact(self.formatException(record.exc_info))
@@ -53,7 +56,14 @@ class JsonFormatter(logging.Formatter):
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        return redact(super().format(record))
+        return redact(_clipped(super().format(record)))
+
+
+def _clipped(message: str) -> str:
+    if len(message) <= MAX_MESSAGE_CHARACTERS:
+        return message
+    cut = len(message) - MAX_MESSAGE_CHARACTERS
+    return f"{message[:MAX_MESSAGE_CHARACTERS]}… [{cut} more characters]"
 
 
 def configure_logging(level: str = "INFO", as_json: bool = True) -> None:
