@@ -139,7 +139,8 @@ async def measure_app(
 ) -> tuple[list[float], list[float], float]:
     async with scratch_database() as database_url:
         room_id, issue_id, tokens = await seed()
-        env = app_env(database_url, REDIS_URL=REDIS_URL)
+        # 500 sockets of 10 users: 50 each, over the default WS_MAX_CONNECTIONS_PER_USER (10).
+        env = app_env(database_url, REDIS_URL=REDIS_URL, WS_MAX_CONNECTIONS_PER_USER="64")
         server_a, server_b = (
             Uvicorn("app:create_app", env).start(),
             Uvicorn("app:create_app", env, profile_to=os.environ.get("PROFILE_B")).start(),
