@@ -22,7 +22,7 @@ from core.settings import Settings, get_settings
 from jobs.registry import CRON_JOBS, FUNCTIONS
 from schema import build_schema
 from services.demo import seed_demo_data
-from services.jira_push import bind_runtime as bind_push_runtime
+from services.jira.push import bind_runtime as bind_push_runtime
 from web.graphiql import ASSETS_DIR
 from web.graphql_view import GraphQLView
 from web.health import healthz, readyz

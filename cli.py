@@ -67,7 +67,7 @@ def _run_server(config: Any, announce: str | None) -> None:
 def _dev_access(settings: Settings, host: str, port: int) -> str:
     """GraphiQL's URL and a bearer token for the demo user (upserted on its first request)."""
     from core.auth import issue_token
-    from services.users import dev_subject
+    from services.users.accounts import dev_subject
 
     email = "demo@agilekit.dev"
     token = issue_token(
@@ -123,7 +123,7 @@ def _set_plan(args: argparse.Namespace) -> int:
     from core.db import close_db, init_db
     from core.errors import ServiceError
     from models.users import Plan
-    from services.users import set_plan
+    from services.users.accounts import set_plan
 
     async def run() -> int:
         await init_db(get_settings().database_url)
@@ -143,7 +143,7 @@ def _set_plan(args: argparse.Namespace) -> int:
 def _rotate_keys(args: argparse.Namespace) -> int:
     from core.crypto import KeyConfigError
     from core.db import close_db, init_db
-    from services.jira_token_store import keyring_for, rotate_keys
+    from services.jira.token_store import keyring_for, rotate_keys
 
     async def run() -> int:
         settings = get_settings()
@@ -170,8 +170,8 @@ def _rotate_keys(args: argparse.Namespace) -> int:
 def _webhooks(args: argparse.Namespace) -> int:
     """List the webhook deliveries the sweeper gave up on, or make them pending again."""
     from core.db import close_db, init_db
-    from models.webhooks import JiraWebhookDelivery
-    from services.jira_webhook_retries import dead_delivery_ids, replay_dead_deliveries
+    from models.jira import JiraWebhookDelivery
+    from services.jira.webhooks.retries import dead_delivery_ids, replay_dead_deliveries
 
     async def run() -> int:
         await init_db(get_settings().database_url)

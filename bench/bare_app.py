@@ -23,9 +23,9 @@ from core.auth import InvalidToken, decode_token, parse_authorization
 from core.db import close_db, init_db
 from core.settings import get_settings
 from models.rooms import Room
-from services.rooms import RoomAccessDenied, room_for_member
-from services.rooms_queries import issues_by_room, votes_by_issue
-from services.users import upsert_user
+from services.rooms.queries import issues_by_room, votes_by_issue
+from services.rooms.rooms import RoomAccessDenied, room_for_member
+from services.users.accounts import upsert_user
 
 
 async def healthz(request: Request) -> JSONResponse:

@@ -39,7 +39,7 @@ from core.auth import issue_token
 from core.settings import DEV_JWT_SECRET
 from models.rooms import Issue, IssueStatus, RoomMember
 from models.users import User
-from services.rooms import create_room
+from services.rooms.rooms import create_room
 
 USERS = 10
 SUBSCRIPTION = """subscription($r: ID!) { roomEvents(roomId: $r) { __typename

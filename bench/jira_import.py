@@ -31,8 +31,8 @@ from bench.jira_list_issues import (
 )
 from bench.support import jira_app, percentile, scratch_database
 from jira_cloud.client import JiraClient
-from services import jira_import
-from services.rooms import create_room
+from services.jira import importing as jira_import
+from services.rooms.rooms import create_room
 from tests.jira_support import (
     SandboxProcess,
     connect_user,

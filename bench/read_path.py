@@ -21,7 +21,7 @@ from core.auth import issue_token
 from core.settings import DEV_JWT_SECRET
 from models.rooms import Issue, IssueStatus, RoomMember, Vote
 from models.users import User
-from services.rooms import create_room
+from services.rooms.rooms import create_room
 
 ISSUES, VOTERS = 100, 5
 QUERY = "query($r: ID!) { room(id: $r) { issues { title status finalEstimate votes { value } } } }"

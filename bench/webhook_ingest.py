@@ -48,10 +48,9 @@ from bench.support import (
     summary,
 )
 from core.settings import Settings
-from models.integrations import JiraConnection, JiraIssueLink, JiraSite
+from models.jira import JiraConnection, JiraIssueLink, JiraSite, JiraWebhookDelivery
 from models.rooms import Issue, Room
 from models.users import User
-from models.webhooks import JiraWebhookDelivery
 
 SITE = "https://bench.atlassian.net"
 BASE = datetime(2026, 11, 1, tzinfo=UTC)

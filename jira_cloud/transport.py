@@ -46,7 +46,7 @@ _MAX_MESSAGE = 500
 
 
 class TokenSource(Protocol):
-    """A connection's access tokens (JIRA-CONNECT's services.jira_tokens implements it)."""
+    """A connection's access tokens (JIRA-CONNECT's services.jira.tokens implements it)."""
 
     async def access_token(self) -> str:
         """A token valid for at least 60 more seconds (refreshed first when needed)."""

@@ -10,14 +10,12 @@ from arq.cron import CronJob, cron
 from arq.worker import Function, func
 
 from core.settings import get_settings
-from jobs import (
-    jira_auto_import,
-    jira_push,
-    jira_tokens,
-    jira_webhooks,
-    jira_webhooks_ingest,
-    maintenance,
-)
+from jobs.jira import auto_import as jira_auto_import
+from jobs.jira import maintenance
+from jobs.jira import push as jira_push
+from jobs.jira import tokens as jira_tokens
+from jobs.jira import webhook_inbox as jira_webhooks_ingest
+from jobs.jira import webhook_registrations as jira_webhooks
 
 FUNCTIONS: list[Function] = [
     func(maintenance.purge_expired, name="purge_expired"),
@@ -55,7 +53,7 @@ CRON_JOBS: list[CronJob] = [
         name="cron:sweep_jira_webhooks",
         second=jira_webhooks_ingest.sweep_seconds(get_settings().webhook_sweep_interval_s),
     ),
-    # Daily although Jira's expiry is 30 days: see jobs/jira_webhooks.py.
+    # Daily although Jira's expiry is 30 days: see jobs/jira/webhook_registrations.py.
     cron(
         jira_webhooks.refresh_jira_webhooks,
         name="cron:refresh_jira_webhooks",

@@ -3,6 +3,5 @@
 MODEL_MODULES: list[str] = [
     "models.users",
     "models.rooms",
-    "models.integrations",
-    "models.webhooks",
+    "models.jira",
 ]

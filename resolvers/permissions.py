@@ -8,7 +8,7 @@ from strawberry.types import Info
 
 from core.errors import PremiumRequired, Unauthenticated
 from models.users import Plan, User
-from services.users import upsert_user
+from services.users.accounts import upsert_user
 
 if TYPE_CHECKING:  # importing schema.context here would import every resolver (a cycle)
     from schema.context import Context

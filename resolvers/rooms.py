@@ -45,8 +45,8 @@ from schema.types.rooms import (
     VotingPayload,
     VotingUpdated,
 )
-from services import rooms, voting
-from services.room_events import RoomEventKind
+from services.rooms import rooms, voting
+from services.rooms.events import RoomEventKind
 
 T = TypeVar("T")
 SLOW_SUBSCRIBER = "SLOW_SUBSCRIBER"  # extensions.code when a client fell too far behind

@@ -12,7 +12,7 @@ from resolvers.payloads import payload_mutation
 from resolvers.permissions import current_user
 from schema.context import Context
 from schema.types.users import DevSignInPayload, Plan, User
-from services.users import dev_principal, upsert_user
+from services.users.accounts import dev_principal, upsert_user
 
 
 @strawberry.type

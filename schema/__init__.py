@@ -16,15 +16,12 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from core.settings import Settings
-from resolvers import (
-    jira_browse,
-    jira_connection,
-    jira_import,
-    jira_mapping,
-    jira_push,
-    rooms,
-    users,
-)
+from resolvers import rooms, users
+from resolvers.jira import browse as jira_browse
+from resolvers.jira import connection as jira_connection
+from resolvers.jira import importing as jira_import
+from resolvers.jira import mapping as jira_mapping
+from resolvers.jira import push as jira_push
 from schema.documents import DocumentCache, DocumentPipeline
 from schema.execution import FastExecutionContext
 from schema.extensions import MaskUnexpectedErrors, log_errors

@@ -38,9 +38,9 @@ from graphql import (
     get_nullable_type,
 )
 
-from services.jira_browse import DEFAULT_PAGE, MAX_PAGE
-from services.jira_import import MAX_KEYS
-from services.rooms import (
+from services.jira.browse import DEFAULT_PAGE, MAX_PAGE
+from services.jira.importing import MAX_KEYS
+from services.rooms.rooms import (
     MAX_CARDS,
     MAX_ISSUES_PER_ROOM,
     MAX_MEMBERS_PER_ROOM,

@@ -6,9 +6,9 @@ from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
-from models.integrations import RoomJiraMapping
+from models.jira import RoomJiraMapping
 from models.users import User
-from services import rooms_queries
+from services.rooms import queries as rooms_queries
 
 
 async def _load_room_jira_mappings(room_ids: list[object]) -> list[RoomJiraMapping | None]:
@@ -26,7 +26,7 @@ class Loaders:
     def user(self) -> DataLoader[int, User | None]:
         return DataLoader(load_fn=_load_users)
 
-    # rooms: dict rows from services/rooms_queries.py
+    # rooms: dict rows from services/rooms/queries.py
     @cached_property
     def issue(self) -> DataLoader[int, rooms_queries.Row | None]:
         return DataLoader(load_fn=rooms_queries.issues_by_id)

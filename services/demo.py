@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from models.rooms import Room
 from models.users import Plan, User
-from services.rooms import add_issue, create_room
-from services.users import dev_subject
+from services.rooms.rooms import add_issue, create_room
+from services.users.accounts import dev_subject
 
 DEMO_EMAIL = "demo@agilekit.dev"
 DEMO_ISSUES = (

@@ -22,7 +22,7 @@ import pytest
 from core.runtime import Runtime, make_jira_http
 from core.settings import Settings
 from models.users import Plan, User
-from services.jira_connection import ConnectResult, complete_connect, start_connect
+from services.jira.connection import ConnectResult, complete_connect, start_connect
 from tests.support import ROOT, GraphQLClient, ServerProcess, free_port, unique_name, wait_http_ok
 
 __all__ = ["free_port"]

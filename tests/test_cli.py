@@ -16,8 +16,8 @@ import pytest
 
 from core.jobs import queue_name
 from core.settings import Settings
-from models.webhooks import JiraWebhookDelivery
-from services.jira_webhooks import store_delivery
+from models.jira import JiraWebhookDelivery
+from services.jira.webhooks.inbox import store_delivery
 from tests.jobs.support import arq_queue, job_settings, make_states, remaining
 from tests.support import (
     ROOT,

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from core.runtime import Runtime
-from services.jira_connection import (
+from services.jira.connection import (
     MAX_CODE,
     MAX_STATE,
     JiraConnectFailed,

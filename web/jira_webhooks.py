@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 
 from core.runtime import Runtime
 from jira_cloud.webhook_auth import WebhookAuthError, verify_webhook_jwt
-from services.jira_webhooks import MalformedDelivery, enqueue_processing, store_delivery
+from services.jira.webhooks.inbox import MalformedDelivery, enqueue_processing, store_delivery
 
 log = logging.getLogger(__name__)
 

@@ -11,16 +11,16 @@ import strawberry
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
-from models.integrations import EstimatePushStatus as EstimatePushStatusEnum
+from models.jira import EstimatePushStatus as EstimatePushStatusEnum
 from models.rooms import Issue as IssueModel
 from models.rooms import IssueStatus as IssueStatusEnum
 from models.rooms import Room as RoomModel
 from models.users import User as UserModel
 from schema.context import Context
 from schema.types.common import UserError
-from schema.types.jira_mapping import RoomJiraMapping
+from schema.types.jira.mapping import RoomJiraMapping
 from schema.types.users import User
-from services import rooms_queries
+from services.rooms import queries as rooms_queries
 
 IssueStatus = strawberry.enum(IssueStatusEnum, name="IssueStatus")
 _REVEALED = (IssueStatusEnum.REVEALED, IssueStatusEnum.ESTIMATED)

@@ -17,8 +17,8 @@ from arq.jobs import Job
 
 from core.jobs import ArqJobQueue, deserialize, queue_name
 from core.settings import Settings
-from models.integrations import JiraConnection
-from services.jira_token_store import ACCESS_FIELD, keyring_for, unseal
+from models.jira import JiraConnection
+from services.jira.token_store import ACCESS_FIELD, keyring_for, unseal
 from tests.jira_support import (
     GLOBEX_CLOUD_ID,
     IMPORT,

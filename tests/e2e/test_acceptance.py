@@ -20,9 +20,8 @@ import pytest
 from tortoise import connections
 
 from core.crypto import DecryptionError, keyring_from
-from models.integrations import JiraConnection
-from models.webhooks import JiraWebhookDelivery
-from services.jira_token_store import ACCESS_FIELD, REFRESH_FIELD, keyring_for, unseal
+from models.jira import JiraConnection, JiraWebhookDelivery
+from services.jira.token_store import ACCESS_FIELD, REFRESH_FIELD, keyring_for, unseal
 from tests.e2e.stack import (
     PROJECT,
     ROOM_ISSUES,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.webhooks import JiraWebhookDelivery
+from models.jira import JiraWebhookDelivery
 from tests.jira_support import (
     ACME_CLOUD_ID,
     SET_MAPPING,

@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from core.settings import Settings
-from models.integrations import JiraConnection, JiraConnectionStatus, OAuthState
-from services.jira_connection import hash_state
-from services.jira_token_store import keyring_for, unseal
+from models.jira import JiraConnection, JiraConnectionStatus, OAuthState
+from services.jira.connection import hash_state
+from services.jira.token_store import keyring_for, unseal
 from tests.jira_support import (
     SandboxProcess,
     complete_in_app,

@@ -22,9 +22,9 @@ from datetime import UTC, datetime
 from tortoise import Tortoise
 from core.crypto import Keyring
 from core.db import close_db, init_db
-from models.integrations import JiraConnection
+from models.jira import JiraConnection
 from models.users import User
-from services.jira_token_store import sealed_tokens
+from services.jira.token_store import sealed_tokens
 
 async def main(url: str) -> None:
     await init_db(url)

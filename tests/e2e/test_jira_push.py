@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from models.integrations import JiraConnection, JiraIssueLink, RoomJiraMapping
+from models.jira import JiraConnection, JiraIssueLink, RoomJiraMapping
 from models.users import User
 from tests.jira_support import SandboxProcess, consent, finish_connect, new_account, successful
 from tests.resolvers.room_helpers import (

@@ -15,12 +15,11 @@ import pytest
 
 from core.runtime import Runtime
 from core.settings import Settings
-from jobs.jira_webhooks_ingest import sweep_jira_webhooks
-from models.integrations import JiraIssueLink, JiraSite
+from jobs.jira.webhook_inbox import sweep_jira_webhooks
+from models.jira import JiraIssueLink, JiraSite, JiraWebhookDelivery
 from models.rooms import Issue
-from models.webhooks import JiraWebhookDelivery
-from services import rooms
-from services.jira_token_store import ACCESS_FIELD, keyring_for, unseal
+from services.jira.token_store import ACCESS_FIELD, keyring_for, unseal
+from services.rooms import rooms
 from tests.core.bus.private_redis import PrivateRedis
 from tests.jira_support import (
     SandboxProcess,

@@ -21,11 +21,10 @@ import pytest
 
 from core.settings import Settings
 from jira_cloud.adf import text_to_adf
-from models.integrations import JiraConnection, JiraIssueLink
+from models.jira import JiraConnection, JiraIssueLink, JiraWebhookDelivery
 from models.rooms import Issue
-from models.webhooks import JiraWebhookDelivery
-from services.jira_push import comment_text
-from services.jira_token_store import ACCESS_FIELD, keyring_for, unseal
+from services.jira.push import comment_text
+from services.jira.token_store import ACCESS_FIELD, keyring_for, unseal
 from tests.core.bus.private_redis import PrivateRedis
 from tests.jira_support import (
     ACME_CLOUD_ID,

@@ -15,9 +15,9 @@ from arq.worker import Worker
 from core.jobs import ArqJobQueue
 from core.settings import Settings
 from jobs.worker import worker_options
-from models.integrations import OAuthState
+from models.jira import OAuthState
 from models.users import User
-from services.maintenance import PURGE_GRACE
+from services.jira.maintenance import PURGE_GRACE
 from tests.support import REDIS_URL, unique_name
 
 

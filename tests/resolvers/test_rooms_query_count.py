@@ -15,12 +15,12 @@ from typing import Any
 
 from core.runtime import Runtime
 from core.settings import Settings
-from models.integrations import JiraIssueLink
+from models.jira import JiraIssueLink
 from models.rooms import Issue, IssueStatus, RoomMember, Vote
 from models.users import User
 from schema import build_schema
 from schema.context import Context
-from services.rooms import create_room
+from services.rooms.rooms import create_room
 
 QUERY = """query($r: ID!) { room(id: $r) { issues { title votes { value user { name } }
   jiraLink { key url pushStatus deletedInJira } } } }"""

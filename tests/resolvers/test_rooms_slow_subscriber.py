@@ -14,8 +14,8 @@ from core.settings import Settings
 from models.users import User
 from schema import build_schema
 from schema.context import Context
-from services import rooms
-from services.room_events import RoomEventKind, publish_room_event
+from services.rooms import rooms
+from services.rooms.events import RoomEventKind, publish_room_event
 
 SUBSCRIPTION = "subscription($r: ID!) { roomEvents(roomId: $r) { __typename } }"
 

@@ -25,8 +25,8 @@ from schema.limits import (
     check_document,
     operation_cost,
 )
-from services.jira_browse import MAX_PAGE
-from services.rooms import MAX_ISSUES_PER_ROOM
+from services.jira.browse import MAX_PAGE
+from services.rooms.rooms import MAX_ISSUES_PER_ROOM
 
 LIMITS = Limits(max_depth=12, max_cost=Settings().graphql_max_cost, max_aliases=30)
 CLIENT_DIR = Path(__file__).resolve().parents[2] / "client"

@@ -1,5 +1,5 @@
 """Shared fixtures of this package: the Jira Cloud sandbox in its own process, and a Runtime
-pointed at it (one per test module; tests/services/test_jira_connection.py keeps its own
+pointed at it (one per test module; tests/services/jira/test_connection.py keeps its own
 per-test one). Modules that move the sandbox's clock or reshape its world use `sandbox`, a
 process of their own, and `sandbox_runtime`."""
 

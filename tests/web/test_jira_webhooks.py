@@ -14,7 +14,7 @@ import jwt
 import pytest
 
 from core.settings import Settings
-from models.webhooks import JiraWebhookDelivery
+from models.jira import JiraWebhookDelivery
 from tests.support import ServerProcess
 
 pytestmark = pytest.mark.usefixtures("database_url")

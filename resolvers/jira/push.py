@@ -1,0 +1,40 @@
+"""pushEstimateToJira: push an issue's final estimate to its Jira issue now (PREMIUM, members).
+
+Importing this module also registers the consensus hook of services.jira.push.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.types import Info
+
+from resolvers.payloads import payload_mutation
+from resolvers.permissions import require_premium
+from schema.context import Context
+from schema.types.jira.push import PushEstimatePayload
+from schema.types.rooms import JiraIssueLink
+from services.jira import push as service
+
+
+@strawberry.type
+class Mutation:
+    @payload_mutation("Push the issue's final estimate to its Jira issue.")
+    async def push_estimate_to_jira(
+        self, info: Info[Context, None], issue_id: strawberry.ID
+    ) -> PushEstimatePayload:
+        user = await require_premium(info)
+        link = await service.push_on_demand(info.context.runtime, user, str(issue_id))
+        row = {name: getattr(link, name) for name in _LINK_FIELDS}
+        return PushEstimatePayload(jira_link=JiraIssueLink.from_row(row))
+
+
+_LINK_FIELDS = (
+    "key",
+    "url",
+    "jira_issue_id",
+    "last_synced_at",
+    "push_status",
+    "pushed_estimate",
+    "push_error",
+    "deleted_in_jira",
+)

@@ -1,0 +1,283 @@
+"""Browsing Jira for the import dialog: projects, boards, sprints, issues, estimation field.
+
+Listings are Relay-style pages over Jira's own pagination. Cursors are opaque: base64url of
+the Jira-side position, `{"o": startAt}` for offset sources and `{"t": nextPageToken,
+"k": items to skip}` for JQL (whose pages Jira addresses by token only). Following endCursor
+costs exactly one Jira request per page and yields each issue exactly once.
+Every Jira failure surfaces as a ServiceError (services.jira.errors).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from core.errors import ErrorCode, ServiceError
+from core.runtime import Runtime
+from core.text import checked_optional
+from jira_cloud import errors as jira
+from jira_cloud.client import JiraClient
+from jira_cloud.fields import EstimationFieldChoice, choose_estimation_field, story_points_field_ids
+from jira_cloud.types import JiraBoard, JiraIssue, JiraProject, JiraSprint, OffsetPage
+from models.jira import JiraConnectionStatus
+from models.users import User
+from services.jira.connection import connection_tokens, require_connection, resolve_site
+from services.jira.errors import service_error_for
+from services.jira.tokens import JiraNeedsReauth
+
+T = TypeVar("T")
+DEFAULT_PAGE = 50
+MAX_PAGE = 100
+FIELDS_TTL_SECONDS = 600.0
+MAX_PROJECT_QUERY = 200
+MAX_JQL = 10_000
+MAX_CURSOR = 2048
+_PROJECT_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,254}$")
+_UNBOUNDED = re.compile(r"^\s*(order\s+by\b.*)?$", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class BrowsePage(Generic[T]):
+    edges: list[tuple[str, T]]  # (cursor, node)
+    has_next_page: bool
+    end_cursor: str | None
+    total_count: int | None = None
+
+
+@dataclass(frozen=True)
+class IssueSource:
+    sprint_id: int | None = None
+    backlog_board_id: int | None = None
+    jql: str | None = None
+
+
+def invalid(message: str, field: str) -> ServiceError:
+    return ServiceError(ErrorCode.VALIDATION, message, field)
+
+
+def page_size(first: int | None) -> int:
+    """`first` defaults to 50 and is capped at 100 (Jira's own page cap)."""
+    if first is None:
+        return DEFAULT_PAGE
+    if first < 1:
+        raise invalid("first must be at least 1.", "first")
+    return min(first, MAX_PAGE)
+
+
+def encode_cursor(position: dict[str, Any]) -> str:
+    raw = json.dumps(position, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, kind: str) -> dict[str, Any] | None:
+    """The position in a cursor of this kind ("o" offset, "t" token), or VALIDATION."""
+    if cursor is None:
+        return None
+    if len(cursor) > MAX_CURSOR:
+        raise invalid("This cursor does not belong to this listing.", "after")
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        position = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        position = None
+    if not isinstance(position, dict) or kind not in position:
+        raise invalid("This cursor does not belong to this listing.", "after")
+    return position
+
+
+def offset_after(after: str | None) -> int:
+    position = decode_cursor(after, "o")
+    if position is None:
+        return 0
+    offset = position["o"]
+    if not isinstance(offset, int) or offset < 0:
+        raise invalid("This cursor does not belong to this listing.", "after")
+    return offset + 1
+
+
+def offset_page(page: OffsetPage[T], start_at: int) -> BrowsePage[T]:
+    edges = [(encode_cursor({"o": start_at + i}), item) for i, item in enumerate(page.items)]
+    end_cursor = edges[-1][0] if edges else None
+    return BrowsePage(edges, not page.is_last, end_cursor, page.total)
+
+
+async def jira_call(call: Awaitable[T]) -> T:
+    try:
+        return await call
+    except jira.JiraError as error:
+        raise service_error_for(error) from None
+
+
+@asynccontextmanager
+async def jira_errors() -> AsyncIterator[None]:
+    try:
+        yield
+    except jira.JiraError as error:
+        raise service_error_for(error) from None
+
+
+async def client_for(runtime: Runtime, user: User, cloud_id: str | None = None) -> JiraClient:
+    """A client for the user's connection on `cloud_id` (default: the selected site)."""
+    connection = await require_connection(user)
+    if connection.status != JiraConnectionStatus.ACTIVE:
+        raise JiraNeedsReauth()
+    site = await resolve_site(connection, cloud_id)
+    assert runtime.jira_http is not None, "runtime.jira_http is not started"
+    return JiraClient(
+        runtime.jira_http,
+        runtime.settings.api_base_url,
+        site.cloud_id,
+        connection_tokens(runtime, connection),
+        site_url=site.url,
+    )
+
+
+async def projects(
+    client: JiraClient, query: str | None, first: int | None, after: str | None
+) -> BrowsePage[JiraProject]:
+    size, start_at = page_size(first), offset_after(after)
+    query = checked_optional(query, "query", max_length=MAX_PROJECT_QUERY)
+    query = (query or "").strip() or None
+    page = await jira_call(client.list_projects(query, start_at, size))
+    return offset_page(page, start_at)
+
+
+async def boards(
+    client: JiraClient, project_key: str, first: int | None, after: str | None
+) -> BrowsePage[JiraBoard]:
+    size, start_at = page_size(first), offset_after(after)
+    page = await jira_call(client.list_boards(checked_project_key(project_key), start_at, size))
+    return offset_page(page, start_at)
+
+
+async def sprints(client: JiraClient, board_id: int, states: Iterable[str]) -> list[JiraSprint]:
+    """The board's own sprints (kanban boards: none), in Jira's order."""
+    return await jira_call(client.list_sprints(board_id, [s.lower() for s in states]))
+
+
+def checked_project_key(project_key: str) -> str:
+    if not _PROJECT_KEY.fullmatch(project_key.strip()):
+        raise invalid("Not a Jira project key.", "projectKey")
+    return project_key.strip().upper()
+
+
+def checked_source(source: IssueSource) -> IssueSource:
+    given = [v for v in (source.sprint_id, source.backlog_board_id, source.jql) if v is not None]
+    if len(given) != 1:
+        raise invalid("Give exactly one of sprintId, backlogBoardId or jql.", "source")
+    checked_optional(source.jql, "source.jql", max_length=MAX_JQL, multiline=True)
+    if source.jql is not None and _UNBOUNDED.match(source.jql):
+        raise invalid(
+            "The JQL must restrict the search (e.g. project = KEY); ordering alone is unbounded.",
+            "source.jql",
+        )
+    return source
+
+
+async def issues(
+    runtime: Runtime,
+    client: JiraClient,
+    source: IssueSource,
+    first: int | None,
+    after: str | None,
+) -> BrowsePage[JiraIssue]:
+    source, size = checked_source(source), page_size(first)
+    if source.jql is not None:
+        return await _jql_issues(runtime, client, source.jql, size, after)
+    start_at = offset_after(after)
+    sp_fields = await story_points_fields(runtime, client)
+    if source.sprint_id is not None:
+        call = client.sprint_issues(source.sprint_id, start_at, size, story_points_fields=sp_fields)
+    else:
+        assert source.backlog_board_id is not None
+        board_id = source.backlog_board_id
+        call = client.backlog_issues(board_id, start_at, size, story_points_fields=sp_fields)
+    return offset_page(await jira_call(call), start_at)
+
+
+async def _jql_issues(
+    runtime: Runtime, client: JiraClient, jql: str, size: int, after: str | None
+) -> BrowsePage[JiraIssue]:
+    position = decode_cursor(after, "t") or {"t": None, "k": 0}
+    token, skip = position.get("t"), position.get("k", 0)
+    if not isinstance(skip, int) or skip < 0 or not (token is None or isinstance(token, str)):
+        raise invalid("This cursor does not belong to this listing.", "after")
+    sp_fields = await story_points_fields(runtime, client)
+    try:
+        page = await client.search_jql(jql, token, skip + size, story_points_fields=sp_fields)
+    except jira.BadRequest as error:  # JQL syntax, unknown field, unbounded: the user's input
+        raise invalid(f"Jira rejected the JQL: {error.message}", "source.jql") from None
+    except jira.JiraError as error:
+        raise service_error_for(error) from None
+    items = page.items[skip : skip + size]
+    truncated = len(page.items) > skip + size
+    edges = []
+    for index, item in enumerate(items, start=skip + 1):
+        at_page_end = index == len(page.items) and page.next_page_token is not None
+        position = {"t": page.next_page_token, "k": 0} if at_page_end else {"t": token, "k": index}
+        edges.append((encode_cursor(position), item))
+    has_next = truncated or not page.is_last
+    return BrowsePage(edges, has_next, edges[-1][0] if edges else after)
+
+
+async def story_points_fields(runtime: Runtime, client: JiraClient) -> tuple[str, ...]:
+    """The site's story-points field IDs (both names when both exist), cached per site."""
+    cache: dict[str, tuple[float, tuple[str, ...]]] = runtime.extras.setdefault(
+        "jira_story_points_fields", {}
+    )
+    cached = cache.get(client.cloud_id)
+    if cached and cached[0] > time.monotonic():
+        return cached[1]
+    field_ids = story_points_field_ids(await jira_call(client.get_fields()))
+    cache[client.cloud_id] = (time.monotonic() + FIELDS_TTL_SECONDS, field_ids)
+    return field_ids
+
+
+async def estimation_field(
+    client: JiraClient, project_key: str, board_id: int | None
+) -> EstimationFieldChoice:
+    """Board configuration first (when given and readable), then editmeta, then field names."""
+    key = checked_project_key(project_key)
+    async with jira_errors():
+        board_config, project, fields, sample = await asyncio.gather(
+            _readable(client.board_configuration(board_id)) if board_id else _none(),
+            client.get_project(key),
+            client.get_fields(),
+            client.search_jql(f"project = {key} ORDER BY created DESC", None, 10, ["issuetype"]),
+        )
+        sample_key = _estimable_issue_key(sample.items)
+        edit_meta = await client.editmeta(sample_key) if sample_key else None
+    return choose_estimation_field(
+        board_config=board_config,
+        edit_meta=edit_meta,
+        fields=fields,
+        team_managed=project.team_managed,
+    )
+
+
+def _estimable_issue_key(recent: list[JiraIssue]) -> str | None:
+    """A recent issue whose edit screen answers "can we write story points": a story when
+    there is one (bugs and sub-tasks often lack the field on purpose)."""
+    story = next((i for i in recent if (i.issue_type or "").lower() == "story"), None)
+    chosen = story or (recent[0] if recent else None)
+    return chosen.key if chosen else None
+
+
+async def _readable(call: Awaitable[T]) -> T | None:
+    """Board configuration needs board-admin rights and an admin scope: absent is normal."""
+    try:
+        return await call
+    except (jira.Forbidden, jira.NotFound, jira.ScopeMismatch, jira.BadRequest):
+        return None
+
+
+async def _none() -> None:
+    return None

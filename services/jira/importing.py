@@ -1,0 +1,304 @@
+"""Importing Jira issues into a room: one bulk fetch, one transaction, then room events.
+
+Issues are keyed by Jira's issue id within the room (keys change when issues move), so a
+re-import updates the room issue and its link instead of adding a duplicate. The SQL is a fixed
+number of bulk statements whatever the number of issues.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.transactions import in_transaction
+
+from core.bus import RoomBus
+from core.db import update_rows
+from core.errors import ErrorCode, ServiceError
+from core.runtime import Runtime
+from core.text import storable
+from jira_cloud.adf import adf_to_text
+from jira_cloud.client import JiraClient
+from jira_cloud.types import JiraIssue
+from models.jira import (
+    JiraConnection,
+    JiraConnectionStatus,
+    JiraIssueLink,
+    RoomJiraMapping,
+)
+from models.rooms import Issue, Room
+from models.users import User
+from services.jira.browse import jira_call
+from services.jira.connection import connection_tokens, require_connection, resolve_site
+from services.jira.tokens import JiraNeedsReauth
+from services.rooms.events import RoomEventKind, publish_room_event
+from services.rooms.rooms import MAX_DESCRIPTION, MAX_TITLE, require_issue_room, require_member
+
+MAX_KEYS = 100
+IMPORT_FIELDS = ("summary", "description", "status", "issuetype", "updated")
+_ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-[1-9][0-9]*$")
+
+
+@dataclass
+class ImportResult:
+    issues: list[Issue] = field(default_factory=list)  # in the order of the requested keys
+    created: int = 0
+    updated: int = 0
+    errors: list[ServiceError] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ImportTarget:
+    """Where the import reads from: a client for the site, and who owns the link."""
+
+    client: JiraClient
+    connection_id: int
+
+
+def checked_keys(issue_keys: list[str]) -> tuple[list[str], list[ServiceError]]:
+    """Distinct valid keys in their first order, and a VALIDATION error per invalid one."""
+    if len(issue_keys) > MAX_KEYS:
+        raise ServiceError(
+            ErrorCode.VALIDATION, f"Import at most {MAX_KEYS} issues at a time.", "issueKeys"
+        )
+    keys: dict[str, None] = {}
+    errors: list[ServiceError] = []
+    for index, raw in enumerate(issue_keys):
+        key = raw.strip()
+        if _ISSUE_KEY.match(key):
+            keys.setdefault(key)
+        else:
+            message = f"{raw[:40]!r} is not a Jira issue key (like PROJ-123)."
+            errors.append(ServiceError(ErrorCode.VALIDATION, message, f"issueKeys[{index}]"))
+    return list(keys), errors
+
+
+async def import_issues(
+    runtime: Runtime, user: User, room_id: str, issue_keys: list[str], bus: RoomBus | None
+) -> ImportResult:
+    """Import (or refresh) these issues into the room. Expected failures come back in the
+    result's errors; RoomAccessDenied is raised for non-members."""
+    room = await require_member(user.id, room_id)
+    keys, errors = checked_keys(issue_keys)
+    result = ImportResult(errors=errors)
+    if not keys:
+        return result
+    try:
+        target = await _target(runtime, user, room)
+        fetched = await jira_call(target.client.bulkfetch(keys, fields=IMPORT_FIELDS))
+    except ServiceError as error:
+        result.errors.append(error)
+        return result
+    ordered, missing = _match(keys, fetched.issues)
+    result.errors += [_not_found(key, issue_keys) for key in missing]
+    if not ordered:
+        return result
+    stored = await store_issues(room, target, ordered, bus)
+    result.issues, result.created, result.updated = stored.issues, stored.created, stored.updated
+    return result
+
+
+async def store_issues(
+    room: Room, target: ImportTarget, ordered: list[JiraIssue], bus: RoomBus | None
+) -> ImportResult:
+    """Upsert fetched issues into the room (one transaction), then publish their events."""
+    created_ids, updated_ids = await _upsert(room, target, ordered)
+    room_ids = {**created_ids, **updated_ids}  # Jira issue id -> room issue id
+    by_id = {issue.id: issue for issue in await Issue.filter(id__in=list(room_ids.values()))}
+    result = ImportResult(issues=[by_id[room_ids[issue.id]] for issue in ordered])
+    result.created, result.updated = len(created_ids), len(updated_ids)
+    for issue_id in created_ids.values():
+        await publish_room_event(bus, room.id, RoomEventKind.ISSUE_ADDED, issue_id)
+    for issue_id in updated_ids.values():
+        await publish_room_event(bus, room.id, RoomEventKind.ISSUE_UPDATED, issue_id)
+    return result
+
+
+async def _target(runtime: Runtime, user: User, room: Room) -> ImportTarget:
+    """The mapped site of the room if it has a mapping, else the connection's selected site."""
+    connection = await require_connection(user)
+    cloud_id = (
+        await RoomJiraMapping.filter(room_id=room.id).first().values_list("cloud_id", flat=True)
+    )
+    return await target_for(runtime, connection, cloud_id if isinstance(cloud_id, str) else None)
+
+
+async def target_for(
+    runtime: Runtime, connection: JiraConnection, cloud_id: str | None
+) -> ImportTarget:
+    """A client for the connection's site `cloud_id` (its selected site when None)."""
+    if connection.status != JiraConnectionStatus.ACTIVE:
+        raise JiraNeedsReauth()
+    site = await resolve_site(connection, cloud_id)
+    assert runtime.jira_http is not None, "runtime.jira_http is not started"
+    client = JiraClient(
+        runtime.jira_http,
+        runtime.settings.api_base_url,
+        site.cloud_id,
+        connection_tokens(runtime, connection),
+        site_url=site.url,
+    )
+    return ImportTarget(client, connection.id)
+
+
+def _match(keys: list[str], issues: list[JiraIssue]) -> tuple[list[JiraIssue], list[str]]:
+    """Fetched issues in the order of the keys, and the keys Jira did not return.
+
+    A moved issue comes back under its new key; such issues are appended (still imported),
+    and only as many requested keys as remain unexplained are reported missing."""
+    by_key = {issue.key: issue for issue in issues}
+    ordered = [by_key[key] for key in keys if key in by_key]
+    unmatched_keys = [key for key in keys if key not in by_key]
+    requested = set(keys)
+    moved = [issue for issue in issues if issue.key not in requested]
+    ordered += list({issue.id: issue for issue in moved}.values())
+    missing = unmatched_keys if len(moved) < len(unmatched_keys) else []
+    return ordered, missing
+
+
+def _not_found(key: str, issue_keys: list[str]) -> ServiceError:
+    index = next(i for i, raw in enumerate(issue_keys) if raw.strip() == key)
+    return ServiceError(
+        ErrorCode.JIRA_NOT_FOUND,
+        f"{key}: not found or no permission to see it.",
+        f"issueKeys[{index}]",
+    )
+
+
+def _parse_updated(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _title(issue: JiraIssue) -> str:
+    return storable(issue.summary.strip() or issue.key)[:MAX_TITLE]
+
+
+def _description(issue: JiraIssue) -> str | None:
+    return storable(adf_to_text(issue.description))[:MAX_DESCRIPTION] or None
+
+
+async def _upsert(
+    room: Room, target: ImportTarget, ordered: list[JiraIssue]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Issues and links in one transaction; returns the room issue ids by Jira issue id,
+    (created, updated)."""
+    cloud_id, now = target.client.cloud_id, datetime.now(UTC)
+    async with in_transaction() as connection:
+        # The room lock serialises imports (positions, and one link per Jira issue per room).
+        await Room.filter(id=room.id).select_for_update().first()
+        links = await JiraIssueLink.filter(
+            issue__room_id=room.id,
+            cloud_id=cloud_id,
+            jira_issue_id__in=[issue.id for issue in ordered],
+        )
+        existing = {link.jira_issue_id: link for link in links}
+        fresh = [issue for issue in ordered if issue.id not in existing]
+        known = [issue for issue in ordered if issue.id in existing]
+        await require_issue_room(room.id, len(fresh))
+        updated_ids = await _update(connection, existing, known, now)
+        created_ids = await _create(room, target, fresh, now)
+    return created_ids, updated_ids
+
+
+# One statement per table whatever the number of issues (arrays, not one CASE arm per row).
+_UPDATE_ISSUES = """
+UPDATE room_issues AS i SET title = u.title, description = u.description, updated_at = $4
+FROM unnest($1::bigint[], $2::varchar[], $3::text[]) AS u(id, title, description)
+WHERE i.id = u.id"""
+_UPDATE_LINKS = """
+UPDATE jira_issue_links AS l
+SET "key" = u.key, url = u.url, jira_updated_at = u.jira_updated_at, last_synced_at = $5,
+    deleted_in_jira = FALSE
+FROM unnest($1::bigint[], $2::varchar[], $3::varchar[], $4::timestamptz[])
+    AS u(id, key, url, jira_updated_at)
+WHERE l.id = u.id"""
+# The embedded SQLite twins: the same parameters, one row at a time.
+_UPDATE_ISSUE_SQLITE = """
+UPDATE room_issues SET title = ?2, description = ?3, updated_at = ?4 WHERE id = ?1"""
+_UPDATE_LINK_SQLITE = """
+UPDATE jira_issue_links
+SET "key" = ?2, url = ?3, jira_updated_at = ?4, last_synced_at = ?5, deleted_in_jira = 0
+WHERE id = ?1"""
+
+
+async def _update(
+    connection: BaseDBAsyncClient,
+    existing: dict[str, JiraIssueLink],
+    issues: list[JiraIssue],
+    now: datetime,
+) -> dict[str, int]:
+    if not issues:
+        return {}
+    fresh: list[tuple[int, str, str | None]] = []
+    link_rows: list[tuple[int, str, str, datetime | None]] = []
+    for jira_issue in issues:
+        link = existing[jira_issue.id]
+        watermark = link.jira_updated_at
+        jira_updated = _parse_updated(jira_issue.updated)
+        # A webhook may have applied a newer state since our fetch: keep it.
+        if not (watermark and jira_updated and jira_updated < watermark):
+            fresh.append((link.issue_id, _title(jira_issue), _description(jira_issue)))
+            watermark = jira_updated or watermark
+        link_rows.append((link.id, jira_issue.key, jira_issue.url, watermark))
+    await update_rows(
+        connection, fresh, [now], postgres=_UPDATE_ISSUES, sqlite=_UPDATE_ISSUE_SQLITE
+    )
+    await update_rows(
+        connection, link_rows, [now], postgres=_UPDATE_LINKS, sqlite=_UPDATE_LINK_SQLITE
+    )
+    return {issue.id: existing[issue.id].issue_id for issue in issues}
+
+
+async def _create(
+    room: Room, target: ImportTarget, issues: list[JiraIssue], now: datetime
+) -> dict[str, int]:
+    if not issues:
+        return {}
+    last = (
+        await Issue.filter(room_id=room.id)
+        .order_by("-position")
+        .first()
+        .values_list("position", flat=True)
+    )
+    first = int(last or 0) + 1  # type: ignore[arg-type]
+    positions = list(range(first, first + len(issues)))
+    await Issue.bulk_create(
+        [
+            Issue(
+                room_id=room.id,
+                position=position,
+                title=_title(issue),
+                description=_description(issue),
+                created_at=now,
+                updated_at=now,
+            )
+            for position, issue in zip(positions, issues, strict=True)
+        ]
+    )
+    rows = await Issue.filter(room_id=room.id, position__in=positions).values_list("position", "id")
+    id_at = dict(rows)  # type: ignore[arg-type]
+    ids = [int(id_at[position]) for position in positions]
+    await JiraIssueLink.bulk_create(
+        [
+            JiraIssueLink(
+                issue_id=issue_id,
+                connection_id=target.connection_id,
+                cloud_id=target.client.cloud_id,
+                jira_issue_id=issue.id,
+                key=issue.key,
+                url=issue.url,
+                last_synced_at=now,
+                jira_updated_at=_parse_updated(issue.updated),
+            )
+            for issue_id, issue in zip(ids, issues, strict=True)
+        ]
+    )
+    return {issue.id: issue_id for issue_id, issue in zip(ids, issues, strict=True)}

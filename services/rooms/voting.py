@@ -1,0 +1,134 @@
+"""Voting on an issue: PENDING -> VOTING -> REVEALED -> ESTIMATED, one round at a time.
+
+Rules:
+- startVoting from PENDING, REVEALED or ESTIMATED starts a new round: votes and any final
+  estimate are cleared (re-estimation is allowed). From VOTING it is an INVALID_STATE error.
+- castVote only while VOTING; the value must be a card of the room's deck; one vote per user per
+  round, a revote replaces it.
+- revealVotes only while VOTING. completeIssueVoting only when REVEALED, with a card of the deck.
+- Every check runs under a row lock on the issue (SELECT ... FOR UPDATE), so concurrent calls
+  see each other's effects; a failed check changes nothing.
+
+`completeIssueVoting` is the single "consensus reached" point: callbacks registered with
+`on_issue_estimated` run after the commit with (issue, final_estimate, votes). A failing
+callback is logged and does not fail the completion.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Collection
+
+from tortoise.transactions import in_transaction
+
+from core.bus import RoomBus
+from core.errors import ErrorCode, ServiceError
+from models.rooms import Issue, IssueStatus, Room, Vote
+from models.users import User
+from services.rooms.events import RoomEventKind, publish_room_event
+from services.rooms.rooms import RoomAccessDenied, is_member, parse_issue_id
+
+log = logging.getLogger("agilekit.voting")
+
+IssueEstimatedHook = Callable[[Issue, str, list[Vote]], Awaitable[None]]
+_estimated_hooks: list[IssueEstimatedHook] = []
+
+
+def on_issue_estimated(callback: IssueEstimatedHook) -> IssueEstimatedHook:
+    """Register `callback(issue, final_estimate, votes)`; usable as a decorator. Idempotent."""
+    if callback not in _estimated_hooks:
+        _estimated_hooks.append(callback)
+    return callback
+
+
+def remove_issue_estimated_hook(callback: IssueEstimatedHook) -> None:
+    if callback in _estimated_hooks:
+        _estimated_hooks.remove(callback)
+
+
+async def start_voting(user: User, issue_id: str | int, bus: RoomBus | None) -> Issue:
+    allowed = (IssueStatus.PENDING, IssueStatus.REVEALED, IssueStatus.ESTIMATED)
+    async with in_transaction():
+        issue = await _locked_issue(user, issue_id)
+        _require_status(issue, allowed, "Voting is already open on this issue.")
+        await Vote.filter(issue_id=issue.id).delete()
+        issue.status, issue.final_estimate = IssueStatus.VOTING, None
+        issue.voting_round += 1
+        await issue.save(update_fields=["status", "final_estimate", "voting_round", "updated_at"])
+    await publish_room_event(bus, issue.room_id, RoomEventKind.VOTING_UPDATED, issue.id)
+    return issue
+
+
+async def cast_vote(user: User, issue_id: str | int, value: str, bus: RoomBus | None) -> Issue:
+    async with in_transaction():
+        issue = await _locked_issue(user, issue_id)
+        _require_status(issue, (IssueStatus.VOTING,), "Voting is not open on this issue.")
+        card = await _card_of_deck(issue, value, "value")
+        await Vote.bulk_create(
+            [Vote(issue_id=issue.id, user_id=user.id, value=card)],
+            on_conflict=["issue_id", "user_id"],
+            update_fields=["value", "cast_at"],
+        )
+    await publish_room_event(bus, issue.room_id, RoomEventKind.VOTING_UPDATED, issue.id)
+    return issue
+
+
+async def reveal_votes(user: User, issue_id: str | int, bus: RoomBus | None) -> Issue:
+    async with in_transaction():
+        issue = await _locked_issue(user, issue_id)
+        _require_status(issue, (IssueStatus.VOTING,), "Votes can be revealed only while voting.")
+        issue.status = IssueStatus.REVEALED
+        await issue.save(update_fields=["status", "updated_at"])
+    await publish_room_event(bus, issue.room_id, RoomEventKind.VOTING_UPDATED, issue.id)
+    return issue
+
+
+async def complete_issue_voting(
+    user: User, issue_id: str | int, final_estimate: str, bus: RoomBus | None
+) -> Issue:
+    async with in_transaction():
+        issue = await _locked_issue(user, issue_id)
+        _require_status(
+            issue, (IssueStatus.REVEALED,), "Reveal the votes before completing the voting."
+        )
+        card = await _card_of_deck(issue, final_estimate, "finalEstimate")
+        issue.status, issue.final_estimate = IssueStatus.ESTIMATED, card
+        await issue.save(update_fields=["status", "final_estimate", "updated_at"])
+        votes = await Vote.filter(issue_id=issue.id).order_by("id")
+    await publish_room_event(bus, issue.room_id, RoomEventKind.VOTING_UPDATED, issue.id)
+    await _run_estimated_hooks(issue, card, votes)
+    return issue
+
+
+async def _run_estimated_hooks(issue: Issue, final_estimate: str, votes: list[Vote]) -> None:
+    for hook in list(_estimated_hooks):
+        try:
+            await hook(issue, final_estimate, votes)
+        except Exception:  # one failing integration must not break consensus or other hooks
+            log.exception("issue-estimated hook %r failed for issue %s", hook, issue.id)
+
+
+async def _locked_issue(user: User, issue_id: str | int) -> Issue:
+    """The issue, row-locked for this transaction, after checking the user's membership."""
+    parsed = parse_issue_id(issue_id)
+    issue = await Issue.filter(id=parsed).select_for_update().first() if parsed else None
+    if issue is None:
+        raise ServiceError(ErrorCode.NOT_FOUND, "No issue with this id.", "issueId")
+    if not await is_member(user.id, issue.room_id):
+        raise RoomAccessDenied()
+    return issue
+
+
+def _require_status(issue: Issue, allowed: Collection[IssueStatus], message: str) -> None:
+    if issue.status not in allowed:
+        raise ServiceError(
+            ErrorCode.INVALID_STATE, f"{message} (status is {issue.status.value})", "issueId"
+        )
+
+
+async def _card_of_deck(issue: Issue, value: str, field: str) -> str:
+    deck = await Room.filter(id=issue.room_id).first().values_list("deck", flat=True)
+    card = value.strip()
+    if card not in (deck or []):
+        raise ServiceError(ErrorCode.VALIDATION, "Pick a card of the room's deck.", field)
+    return card

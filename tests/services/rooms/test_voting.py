@@ -1,0 +1,102 @@
+"""services/rooms/voting.py on PostgreSQL: transitions, concurrency, the estimated hook."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from core.bus import MemoryBus
+from core.errors import ErrorCode, ServiceError
+from models.rooms import Issue, IssueStatus, Vote
+from models.users import User
+from services.rooms import rooms, voting
+
+
+async def setup_issue(members: int = 2) -> tuple[list[User], Issue]:
+    users = [
+        await User.create(subject=f"vote|{uuid.uuid4()}", email=f"m{n}@example.com")
+        for n in range(members)
+    ]
+    room = await rooms.create_room(users[0], "Voting", ["1", "2", "3", "?"])
+    for user in users[1:]:
+        await rooms.join_room(user, str(room.id))
+    issue = await rooms.add_issue(users[0], str(room.id), "Story", None, None)
+    return users, issue
+
+
+async def test_invalid_transitions_change_nothing(database_url: str) -> None:
+    (alice, _), issue = await setup_issue()
+    for action, args in (
+        (voting.cast_vote, ("1",)),
+        (voting.reveal_votes, ()),
+        (voting.complete_issue_voting, ("1",)),
+    ):
+        with pytest.raises(ServiceError) as caught:
+            await action(alice, issue.id, *args, None)
+        assert caught.value.code == ErrorCode.INVALID_STATE
+    await voting.start_voting(alice, issue.id, None)
+    with pytest.raises(ServiceError):
+        await voting.cast_vote(alice, issue.id, "5", None)
+    assert not await Vote.exists(issue_id=issue.id)
+    stored = await Issue.get(id=issue.id)
+    assert stored.status == IssueStatus.VOTING and stored.voting_round == 1
+
+
+async def test_concurrent_calls_stay_consistent(database_url: str) -> None:
+    (alice, bob), issue = await setup_issue()
+    results = await asyncio.gather(
+        *(voting.start_voting(alice, issue.id, None) for _ in range(5)), return_exceptions=True
+    )
+    assert sum(not isinstance(r, Exception) for r in results) == 1
+    assert all(isinstance(r, ServiceError) for r in results if isinstance(r, Exception))
+
+    await asyncio.gather(
+        *(voting.cast_vote(user, issue.id, card, None) for user in (alice, bob) for card in "123")
+    )
+    assert await Vote.filter(issue_id=issue.id).count() == 2  # one vote per user
+
+
+async def test_new_round_clears_votes_and_estimate(database_url: str) -> None:
+    (alice, bob), issue = await setup_issue()
+    await voting.start_voting(alice, issue.id, None)
+    await voting.cast_vote(bob, issue.id, "2", None)
+    await voting.reveal_votes(alice, issue.id, None)
+    await voting.complete_issue_voting(alice, issue.id, "2", None)
+    again = await voting.start_voting(bob, issue.id, None)
+    assert again.status == IssueStatus.VOTING and again.final_estimate is None
+    assert again.voting_round == 2
+    assert not await Vote.exists(issue_id=issue.id)
+
+
+async def test_estimated_hook_runs_after_commit_and_failures_are_contained(
+    database_url: str,
+) -> None:
+    (alice, bob), issue = await setup_issue()
+    seen: list[tuple[int, str, list[str], IssueStatus]] = []
+
+    async def record(estimated: Issue, estimate: str, votes: list[Vote]) -> None:
+        stored = await Issue.get(id=estimated.id)  # committed: visible on another connection
+        seen.append((estimated.id, estimate, sorted(v.value for v in votes), stored.status))
+
+    async def broken(estimated: Issue, estimate: str, votes: list[Vote]) -> None:
+        raise RuntimeError("jira is down")
+
+    voting.on_issue_estimated(broken)
+    voting.on_issue_estimated(record)
+    try:
+        bus = MemoryBus()
+        subscription = bus.subscribe(str(issue.room_id))
+        await voting.start_voting(alice, issue.id, bus)
+        await voting.cast_vote(alice, issue.id, "3", bus)
+        await voting.cast_vote(bob, issue.id, "?", bus)
+        await voting.reveal_votes(alice, issue.id, bus)
+        done = await voting.complete_issue_voting(bob, issue.id, " 3 ", bus)
+    finally:
+        voting.remove_issue_estimated_hook(broken)
+        voting.remove_issue_estimated_hook(record)
+    assert done.final_estimate == "3"
+    assert seen == [(issue.id, "3", ["3", "?"], IssueStatus.ESTIMATED)]
+    kinds = [(await anext(subscription)).event["kind"] for _ in range(5)]
+    assert kinds == ["VOTING_UPDATED"] * 5
