@@ -30,7 +30,7 @@ from web.jira_callback import jira_callback
 from web.jira_webhooks import jira_webhook
 from web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 
-log = logging.getLogger("agilekit.app")
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> Starlette:

@@ -22,7 +22,7 @@ from redis.asyncio import ConnectionPool
 
 from core.settings import Settings
 
-log = logging.getLogger("agilekit.jobs")
+log = logging.getLogger(__name__)
 
 # Shared by the arq worker (jobs/worker.py) and the in-process runner: the same rules on both.
 MAX_TRIES = 5

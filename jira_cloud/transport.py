@@ -36,7 +36,7 @@ from jira_cloud.errors import (
     Unavailable,
 )
 
-log = logging.getLogger("agilekit.jira")
+log = logging.getLogger(__name__)
 
 # Exceptions raised before the request left this process: safe to retry even for writes.
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)

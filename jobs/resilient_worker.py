@@ -23,7 +23,7 @@ from arq.worker import Worker
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-log = logging.getLogger("agilekit.worker")
+log = logging.getLogger(__name__)
 
 REDIS_LOST = (RedisConnectionError, RedisTimeoutError, OSError)
 MAX_BACKOFF_S = 2.0

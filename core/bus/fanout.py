@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-log = logging.getLogger("agilekit.bus")
+log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE_SIZE = 256
 

@@ -28,7 +28,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.bus.fanout import DEFAULT_QUEUE_SIZE, LocalFanout, Subscription
 
-log = logging.getLogger("agilekit.bus")
+log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5.0  # PING the idle subscriber connection this often
 INITIAL_BACKOFF = 0.05

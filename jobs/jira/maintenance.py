@@ -7,7 +7,7 @@ from typing import Any
 
 from services.jira import maintenance
 
-log = logging.getLogger("agilekit.jobs.maintenance")
+log = logging.getLogger(__name__)
 
 
 async def purge_expired(ctx: dict[str, Any]) -> int:

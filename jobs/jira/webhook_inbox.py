@@ -11,7 +11,7 @@ from arq.worker import Retry
 from services.jira.webhooks.inbox import process_delivery
 from services.jira.webhooks.retries import pending_delivery_ids
 
-log = logging.getLogger("agilekit.jira.webhooks")
+log = logging.getLogger(__name__)
 
 
 def sweep_seconds(interval_s: int) -> set[int]:

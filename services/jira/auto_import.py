@@ -32,7 +32,7 @@ from services.jira.browse import jira_errors
 from services.jira.importing import IMPORT_FIELDS, store_issues, target_for
 from services.jira.webhooks.inbox import JiraEvent, on_issue_created, sprint_changes
 
-log = logging.getLogger("agilekit.jira.auto_import")
+log = logging.getLogger(__name__)
 
 POLL_INTERVAL = timedelta(minutes=5)
 # JQL dates are minute-granular and search is eventually consistent: poll a little further back.

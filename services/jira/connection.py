@@ -27,7 +27,7 @@ from models.users import User
 from services.jira.token_store import keyring_for, oauth_app_for, sealed_tokens
 from services.jira.tokens import ConnectionTokens, JiraNotConnected
 
-log = logging.getLogger("agilekit.jira.connection")
+log = logging.getLogger(__name__)
 
 PROVIDER = "jira"
 STATE_TTL = timedelta(minutes=10)

@@ -44,7 +44,7 @@ from services.rooms import voting
 from services.rooms.events import RoomEventKind, publish_room_event
 from services.rooms.rooms import RoomAccessDenied, is_member, parse_issue_id
 
-log = logging.getLogger("agilekit.jira_push")
+log = logging.getLogger(__name__)
 
 JOB_NAME = "push_estimate"
 MAX_BACKOFF_S = 60.0

@@ -19,7 +19,7 @@ from core.settings import Settings
 from jira_cloud.oauth import OAuthApp
 from models.jira import JiraConnection
 
-log = logging.getLogger("agilekit.jira.tokens")
+log = logging.getLogger(__name__)
 
 ACCESS_FIELD = "access_token"
 REFRESH_FIELD = "refresh_token"

@@ -33,7 +33,7 @@ from services.jira.token_store import (
     unseal,
 )
 
-log = logging.getLogger("agilekit.jira.tokens")
+log = logging.getLogger(__name__)
 
 REFRESH_MARGIN = timedelta(seconds=60)
 LAST_USED_RESOLUTION = timedelta(minutes=5)  # avoid a write per API call

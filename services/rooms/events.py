@@ -13,7 +13,7 @@ from typing import Any
 
 from core.bus import RoomBus
 
-log = logging.getLogger("agilekit.rooms")
+log = logging.getLogger(__name__)
 
 
 class RoomEventKind(StrEnum):

@@ -28,7 +28,7 @@ from models.users import User
 from services.rooms.events import RoomEventKind, publish_room_event
 from services.rooms.rooms import RoomAccessDenied, is_member, parse_issue_id
 
-log = logging.getLogger("agilekit.voting")
+log = logging.getLogger(__name__)
 
 IssueEstimatedHook = Callable[[Issue, str, list[Vote]], Awaitable[None]]
 _estimated_hooks: list[IssueEstimatedHook] = []

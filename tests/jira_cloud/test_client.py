@@ -357,8 +357,10 @@ async def test_issue_reads_writes_and_typed_errors(
 async def test_logs_carry_method_path_status_but_never_the_token(
     client: JiraClient, tokens: SandboxTokens, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="agilekit.jira"):
+    with caplog.at_level(logging.INFO, logger="jira_cloud.transport"):
         await client.myself()
-    lines = [record.getMessage() for record in caplog.records if record.name == "agilekit.jira"]
+    lines = [
+        record.getMessage() for record in caplog.records if record.name == "jira_cloud.transport"
+    ]
     assert any(line.startswith("jira GET /rest/api/3/myself 200 ") for line in lines), lines
     assert not any(tokens.access in line for line in lines)

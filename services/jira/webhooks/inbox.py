@@ -33,7 +33,7 @@ from models.rooms import Issue
 from services.jira.webhooks.retries import record_failure
 from services.rooms.events import RoomEventKind, publish_room_event
 
-log = logging.getLogger("agilekit.jira.webhooks")
+log = logging.getLogger(__name__)
 
 TITLE_MAX = 255
 

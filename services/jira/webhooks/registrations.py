@@ -35,7 +35,7 @@ from models.jira import (
 )
 from services.jira.connection import connection_tokens
 
-log = logging.getLogger("agilekit.jira.webhooks")
+log = logging.getLogger(__name__)
 
 EVENTS = ("jira:issue_created", "jira:issue_updated", "jira:issue_deleted")
 BASE_FIELDS = ("summary", "description", "status")

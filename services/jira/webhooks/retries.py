@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 
 from models.jira import JiraWebhookDelivery
 
-log = logging.getLogger("agilekit.jira.webhooks")
+log = logging.getLogger(__name__)
 
 # The arq job's own tries (core.jobs.MAX_TRIES) count too; with the sweeper after them this is
 # about seven hours of trying (1, 2, 4, ... minutes, then hourly).

@@ -87,7 +87,7 @@ async def test_sweeps_back_off_then_give_up_once_then_replay(
     assert (await JiraWebhookDelivery.get(id=delivery_id)).attempts == 1
 
     # Each later attempt becomes due exactly when its backoff ends.
-    caplog.set_level(logging.WARNING, logger="agilekit.jira.webhooks")
+    caplog.set_level(logging.WARNING, logger="services.jira.webhooks")
     for attempt in range(2, MAX_ATTEMPTS + 1):
         due = row.next_attempt_at
         assert due is not None
