@@ -13,22 +13,18 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from core.bus import make_bus
 from core.db import close_db, init_db
-from core.jobs import open_job_queue
 from core.logging import configure_logging
-from core.runtime import Runtime, make_jira_http, make_redis
 from core.settings import Settings, get_settings
-from jobs.registry import CRON_JOBS, FUNCTIONS
 from schema import build_schema
 from services.demo import seed_demo_data
-from services.jira.push import bind_runtime as bind_push_runtime
 from web.graphiql import ASSETS_DIR
 from web.graphql_view import GraphQLView
 from web.health import healthz, readyz
 from web.jira_callback import jira_callback
 from web.jira_webhooks import jira_webhook
 from web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from wiring import build_runtime, start_runtime
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +33,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or get_settings()
     settings.check_production()
     configure_logging(settings.log_level, settings.log_json)
-    runtime = Runtime(settings=settings)
+    runtime = build_runtime(settings)
     graphql = GraphQLView(build_schema(settings), runtime)
 
     @contextlib.asynccontextmanager
@@ -99,20 +95,3 @@ def tune_gc() -> None:
     every websocket of the process; see bench/fanout.py)."""
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
-
-
-async def start_runtime(runtime: Runtime, stack: contextlib.AsyncExitStack) -> None:
-    """Start the process-wide collaborators (bus, jobs, clients) and register their cleanup."""
-    runtime.redis = make_redis(runtime.settings)
-    if runtime.redis is not None:
-        stack.push_async_callback(runtime.redis.aclose)
-    runtime.jira_http = make_jira_http()
-    stack.push_async_callback(runtime.jira_http.aclose)
-    runtime.bus = make_bus(runtime.settings)
-    await runtime.bus.start()
-    stack.push_async_callback(runtime.bus.close)
-    # Jobs last, so they are closed first (running jobs finish while their clients are open).
-    job_ctx = {"runtime": runtime, "settings": runtime.settings}
-    runtime.jobs = open_job_queue(runtime.settings, FUNCTIONS, CRON_JOBS, job_ctx)
-    bind_push_runtime(runtime)  # the consensus hook enqueues through this runtime
-    stack.push_async_callback(runtime.jobs.close)

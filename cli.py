@@ -93,7 +93,7 @@ def _worker(args: argparse.Namespace) -> int:
         return 2
     from core.logging import configure_logging
     from jobs.resilient_worker import ResilientWorker
-    from jobs.worker import worker_options
+    from wiring import worker_options
 
     configure_logging(settings.log_level, settings.log_json)
     asyncio.set_event_loop(asyncio.new_event_loop())  # arq's Worker takes the current loop

@@ -22,8 +22,8 @@ import httpx
 from tortoise import Tortoise
 
 from core.db import close_db, init_db
-from core.runtime import make_jira_http
 from tests.support import GraphQLClient, free_port
+from wiring import make_jira_http
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE_DATABASE_URL = os.environ.get(

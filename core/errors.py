@@ -1,10 +1,8 @@
-"""Error vocabulary: payload error codes and the top-level auth errors of API.md."""
+"""The domain's error vocabulary: payload error codes, expected failures, access denied, retry."""
 
 from __future__ import annotations
 
 from enum import StrEnum
-
-from graphql import GraphQLError
 
 
 class ErrorCode(StrEnum):
@@ -49,26 +47,10 @@ class AccessDenied(Exception):
         self.message = message or self.default_message
 
 
-class TopLevelError(GraphQLError):
-    """Authentication/authorization failures: top-level errors with extensions.code."""
+class TryLater(Exception):
+    """A transient failure: run the same work again in `after_s` seconds (the job layer turns
+    it into its queue's retry)."""
 
-    code = "FORBIDDEN"
-    default_message = "Forbidden."
-
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message or self.default_message, extensions={"code": self.code})
-
-
-class Unauthenticated(TopLevelError):
-    code = "UNAUTHENTICATED"
-    default_message = "Authentication required: send a valid bearer token."
-
-
-class Forbidden(TopLevelError):
-    code = "FORBIDDEN"
-    default_message = "You are not allowed to do this."
-
-
-class PremiumRequired(TopLevelError):
-    code = "PREMIUM_REQUIRED"
-    default_message = "This feature requires the PREMIUM plan."
+    def __init__(self, after_s: float) -> None:
+        super().__init__(f"try again in {after_s:.1f} s")
+        self.after_s = after_s

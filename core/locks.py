@@ -13,9 +13,7 @@ import random
 import secrets
 from collections.abc import AsyncIterator, Callable
 
-from core.runtime import Runtime
-
-_LOCAL_LOCKS = "keyed_locks"  # runtime.extras key: this process's locks by name
+import redis.asyncio as aioredis
 
 # Delete the key only if it still holds our token (it may have expired and been re-taken).
 _RELEASE_SCRIPT = """
@@ -28,45 +26,53 @@ return 0
 """
 
 
-@contextlib.asynccontextmanager
-async def keyed_lock(
-    runtime: Runtime, name: str, ttl_ms: int, wait_s: float, busy: Callable[[], Exception]
-) -> AsyncIterator[None]:
-    """Held by one caller per `name` at a time; others wait up to `wait_s`, then `busy()`."""
-    locks: dict[str, asyncio.Lock] = runtime.extras.setdefault(_LOCAL_LOCKS, {})
-    local = locks.setdefault(name, asyncio.Lock())
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + wait_s
-    try:
-        await asyncio.wait_for(local.acquire(), wait_s)
-    except TimeoutError:
-        raise busy() from None
-    try:
-        if runtime.redis is None:
-            yield
-            return
-        key = f"{runtime.settings.redis_prefix}:lock:{name}"
-        token = secrets.token_hex(16)
-        delay = 0.02
-        while not await runtime.redis.set(key, token, nx=True, px=ttl_ms):
-            if loop.time() >= deadline:
-                raise busy()
-            await asyncio.sleep(delay + random.uniform(0, delay))
-            delay = min(delay * 2, 0.2)
-        renewing = asyncio.create_task(_renew(runtime, key, token, ttl_ms))
+class KeyedLocks:
+    """This process's locks by name, and the Redis keys that extend them across processes."""
+
+    def __init__(self, redis: aioredis.Redis | None, prefix: str) -> None:
+        self.redis = redis
+        self.prefix = prefix
+        self._local: dict[str, asyncio.Lock] = {}  # one small lock per name ever used
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}:lock:{name}"
+
+    @contextlib.asynccontextmanager
+    async def hold(
+        self, name: str, ttl_ms: int, wait_s: float, busy: Callable[[], Exception]
+    ) -> AsyncIterator[None]:
+        """Held by one caller per `name` at a time; others wait up to `wait_s`, then `busy()`."""
+        local = self._local.setdefault(name, asyncio.Lock())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait_s
         try:
-            yield
+            await asyncio.wait_for(local.acquire(), wait_s)
+        except TimeoutError:
+            raise busy() from None
+        try:
+            if self.redis is None:
+                yield
+                return
+            key, token = self.key(name), secrets.token_hex(16)
+            delay = 0.02
+            while not await self.redis.set(key, token, nx=True, px=ttl_ms):
+                if loop.time() >= deadline:
+                    raise busy()
+                await asyncio.sleep(delay + random.uniform(0, delay))
+                delay = min(delay * 2, 0.2)
+            renewing = asyncio.create_task(_renew(self.redis, key, token, ttl_ms))
+            try:
+                yield
+            finally:
+                renewing.cancel()
+                await self.redis.eval(_RELEASE_SCRIPT, 1, key, token)
         finally:
-            renewing.cancel()
-            await runtime.redis.eval(_RELEASE_SCRIPT, 1, key, token)
-    finally:
-        local.release()  # kept in `locks`: one small lock per name ever used in this process
+            local.release()
 
 
-async def _renew(runtime: Runtime, key: str, token: str, ttl_ms: int) -> None:
+async def _renew(redis: aioredis.Redis, key: str, token: str, ttl_ms: int) -> None:
     """Push the expiry out every third of the TTL while the holder is alive."""
-    assert runtime.redis is not None
     while True:
         await asyncio.sleep(ttl_ms / 3000)
         with contextlib.suppress(Exception):  # a missed renewal only shortens the lease
-            await runtime.redis.eval(_RENEW_SCRIPT, 1, key, token, ttl_ms)
+            await redis.eval(_RENEW_SCRIPT, 1, key, token, ttl_ms)

@@ -1,7 +1,8 @@
 """Every job function and cron definition: the arq worker and the in-process queue run these.
 
-Features append theirs here. Job functions take `(ctx, *ids)`: ids, never secrets (arguments
-are stored in Redis as JSON). `ctx["runtime"]` is the process's core.runtime.Runtime.
+Job functions take `(ctx, *ids)`: ids, never secrets (arguments are stored in Redis as JSON).
+`ctx["runtime"]` is the process's services.runtime.Runtime. Each name is a constant beside its
+job function.
 """
 
 from __future__ import annotations
@@ -9,56 +10,63 @@ from __future__ import annotations
 from arq.cron import CronJob, cron
 from arq.worker import Function, func
 
-from core.settings import get_settings
-from jobs.jira import auto_import as jira_auto_import
-from jobs.jira import maintenance
-from jobs.jira import push as jira_push
-from jobs.jira import tokens as jira_tokens
-from jobs.jira import webhook_inbox as jira_webhooks_ingest
-from jobs.jira import webhook_registrations as jira_webhooks
+from core.settings import Settings
+from jobs.jira import auto_import, maintenance, push, tokens, webhook_inbox, webhook_registrations
 
 FUNCTIONS: list[Function] = [
-    func(maintenance.purge_expired, name="purge_expired"),
-    func(jira_tokens.refresh_expiring_tokens, name="refresh_expiring_tokens"),
-    func(jira_push.push_estimate, name="push_estimate"),
-    func(jira_push.sweep_pending_pushes, name="sweep_pending_pushes"),
-    func(jira_webhooks_ingest.process_jira_webhook, name="process_jira_webhook"),
-    func(jira_webhooks.refresh_jira_webhooks, name="refresh_jira_webhooks"),
-    func(jira_auto_import.poll_auto_imports, name="poll_auto_imports"),
-    func(jira_auto_import.auto_import_sprint, name="auto_import_sprint"),
+    func(maintenance.purge_expired, name=maintenance.PURGE_EXPIRED),
+    func(tokens.refresh_expiring_tokens, name=tokens.REFRESH_EXPIRING_TOKENS),
+    func(push.push_estimate, name=push.PUSH_ESTIMATE),
+    func(push.sweep_pending_pushes, name=push.SWEEP_PENDING_PUSHES),
+    func(webhook_inbox.process_jira_webhook, name=webhook_inbox.PROCESS_JIRA_WEBHOOK),
+    func(
+        webhook_registrations.refresh_jira_webhooks,
+        name=webhook_registrations.REFRESH_JIRA_WEBHOOKS,
+    ),
+    func(auto_import.poll_auto_imports, name=auto_import.POLL_AUTO_IMPORTS),
+    func(auto_import.auto_import_sprint, name=auto_import.AUTO_IMPORT_SPRINT),
 ]
 
-CRON_JOBS: list[CronJob] = [
-    cron(
-        jira_auto_import.poll_auto_imports,
-        name="cron:poll_auto_imports",
-        minute=set(range(0, 60, 5)),
-        second=30,
-    ),
-    cron(
-        jira_push.sweep_pending_pushes,
-        name="cron:sweep_pending_pushes",
-        minute=set(range(1, 60, 5)),
-        second=45,
-    ),
-    cron(maintenance.purge_expired, name="cron:purge_expired", minute=17, second=0),
-    cron(
-        jira_tokens.refresh_expiring_tokens,
-        name="cron:refresh_expiring_tokens",
-        minute={5, 35},
-        second=0,
-    ),
-    cron(
-        jira_webhooks_ingest.sweep_jira_webhooks,
-        name="cron:sweep_jira_webhooks",
-        second=jira_webhooks_ingest.sweep_seconds(get_settings().webhook_sweep_interval_s),
-    ),
-    # Daily although Jira's expiry is 30 days: see jobs/jira/webhook_registrations.py.
-    cron(
-        jira_webhooks.refresh_jira_webhooks,
-        name="cron:refresh_jira_webhooks",
-        hour=3,
-        minute=41,
-        second=0,
-    ),
-]
+
+def cron_jobs(settings: Settings) -> list[CronJob]:
+    """The schedules, in UTC; the inbox sweep's interval is a setting."""
+    every_5_minutes = set(range(0, 60, 5))
+    return [
+        cron(
+            auto_import.poll_auto_imports,
+            name=f"cron:{auto_import.POLL_AUTO_IMPORTS}",
+            minute=every_5_minutes,
+            second=30,
+        ),
+        cron(
+            push.sweep_pending_pushes,
+            name=f"cron:{push.SWEEP_PENDING_PUSHES}",
+            minute={minute + 1 for minute in every_5_minutes},
+            second=45,
+        ),
+        cron(
+            maintenance.purge_expired,
+            name=f"cron:{maintenance.PURGE_EXPIRED}",
+            minute=17,
+            second=0,
+        ),
+        cron(
+            tokens.refresh_expiring_tokens,
+            name=f"cron:{tokens.REFRESH_EXPIRING_TOKENS}",
+            minute={5, 35},
+            second=0,
+        ),
+        cron(
+            webhook_inbox.sweep_jira_webhooks,
+            name=f"cron:{webhook_inbox.SWEEP_JIRA_WEBHOOKS}",
+            second=webhook_inbox.sweep_seconds(settings.webhook_sweep_interval_s),
+        ),
+        # Daily although Jira's expiry is 30 days: see jobs/jira/webhook_registrations.py.
+        cron(
+            webhook_registrations.refresh_jira_webhooks,
+            name=f"cron:{webhook_registrations.REFRESH_JIRA_WEBHOOKS}",
+            hour=3,
+            minute=41,
+            second=0,
+        ),
+    ]

@@ -1,14 +1,16 @@
-"""The arq worker: `agilekit worker` (or `arq jobs.worker.WorkerSettings`) runs this."""
+"""The arq worker's options as data. wiring.py supplies the jobs and the start-up that builds
+the process's runtime; `agilekit worker` and `arq wiring.WorkerSettings` run it."""
 
 from __future__ import annotations
 
-import contextlib
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC
 from typing import Any
 
 from arq.connections import RedisSettings
+from arq.cron import CronJob
+from arq.worker import Function
 
-from core.db import close_db, init_db
 from core.jobs import (
     KEEP_RESULT_S,
     MAX_JOBS,
@@ -19,49 +21,27 @@ from core.jobs import (
     queue_name,
     serialize,
 )
-from core.runtime import Runtime
-from core.settings import Settings, get_settings
-from jobs.registry import CRON_JOBS, FUNCTIONS
+from core.settings import Settings
 
 HEALTH_CHECK_INTERVAL_S = 30
 
-
-async def open_job_context(ctx: dict[str, Any], settings: Settings) -> None:
-    """The same process-wide collaborators as the server (Redis, HTTP clients, bus, queue)."""
-    from app import start_runtime  # the app module builds the runtime; import it lazily
-
-    runtime = Runtime(settings=settings)
-    stack = contextlib.AsyncExitStack()
-    await start_runtime(runtime, stack)
-    ctx.update(runtime=runtime, settings=settings, runtime_stack=stack)
+Lifecycle = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-async def close_job_context(ctx: dict[str, Any]) -> None:
-    stack: contextlib.AsyncExitStack | None = ctx.pop("runtime_stack", None)
-    if stack is not None:
-        await stack.aclose()
-
-
-async def startup(ctx: dict[str, Any]) -> None:
-    settings: Settings = ctx["settings"]  # put there by worker_options
-    await init_db(settings.database_url)
-    await open_job_context(ctx, settings)
-
-
-async def shutdown(ctx: dict[str, Any]) -> None:
-    try:
-        await close_job_context(ctx)
-    finally:
-        await close_db()
-
-
-def worker_options(settings: Settings) -> dict[str, Any]:
-    """arq Worker keyword arguments for these settings (WorkerSettings is this, as a class)."""
+def worker_options(
+    settings: Settings,
+    *,
+    functions: list[Function],
+    cron_jobs: Sequence[CronJob],
+    on_startup: Lifecycle,
+    on_shutdown: Lifecycle,
+) -> dict[str, Any]:
+    """arq Worker keyword arguments for these settings."""
     if not settings.redis_url:
         raise ValueError("The arq worker needs REDIS_URL.")
     return {
-        "functions": FUNCTIONS,
-        "cron_jobs": prefixed_cron_jobs(CRON_JOBS, settings.redis_prefix),
+        "functions": functions,
+        "cron_jobs": prefixed_cron_jobs(list(cron_jobs), settings.redis_prefix),
         "queue_name": queue_name(settings),
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "job_serializer": serialize,
@@ -74,18 +54,6 @@ def worker_options(settings: Settings) -> dict[str, Any]:
         "max_jobs": MAX_JOBS,
         "job_completion_wait": int(SHUTDOWN_GRACE_S),  # SIGTERM: finish running jobs first
         "ctx": {"settings": settings},
-        "on_startup": startup,
-        "on_shutdown": shutdown,
+        "on_startup": on_startup,
+        "on_shutdown": on_shutdown,
     }
-
-
-def settings_class(settings: Settings) -> type:
-    """The WorkerSettings class arq expects, its attributes being `worker_options(settings)`."""
-    # Importable without Redis too: `agilekit worker` refuses to run then, with a message.
-    options = worker_options(settings) if settings.redis_url else {}
-    return type("WorkerSettings", (), options)
-
-
-# `arq jobs.worker.WorkerSettings` runs the same jobs with arq's plain Worker, which exits when
-# Redis goes away; `agilekit worker` (jobs/resilient_worker.py) rides the outage out.
-WorkerSettings = settings_class(get_settings())

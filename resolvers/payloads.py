@@ -20,8 +20,9 @@ from strawberry.extensions import FieldExtension
 from strawberry.types.field import StrawberryField
 from strawberry.utils.str_converters import to_camel_case
 
-from core.errors import AccessDenied, ErrorCode, Forbidden, ServiceError
+from core.errors import AccessDenied, ErrorCode, ServiceError
 from core.text import text_problem
+from resolvers.errors import Forbidden
 from schema.types.common import UserError
 
 MAX_ARGUMENT_CHARACTERS = 20_000  # the longest text any mutation takes (a description)

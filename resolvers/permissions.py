@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from strawberry.types import Info
 
-from core.errors import PremiumRequired, Unauthenticated
 from models.users import Plan, User
+from resolvers.errors import PremiumRequired, Unauthenticated
 from services.users.accounts import upsert_user
 
 if TYPE_CHECKING:  # importing schema.context here would import every resolver (a cycle)

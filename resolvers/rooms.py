@@ -21,8 +21,8 @@ from strawberry.types import Info
 from core.bus import BusMessage, RoomBus, SlowSubscriber
 from core.bus import Subscription as BusSubscription
 from core.bus.fanout import iterate
-from core.errors import Forbidden
 from models.rooms import Issue as IssueModel
+from resolvers.errors import Forbidden
 from resolvers.payloads import payload_mutation
 from resolvers.permissions import require_user
 from schema.context import Context
@@ -67,7 +67,7 @@ async def _voting(
     info: Info[Context, None], action: Callable[..., Awaitable[IssueModel]], *args: Any
 ) -> VotingPayload:
     user = await require_user(info)
-    issue = await action(user, *args, _bus(info))
+    issue = await action(info.context.runtime, user, *args)
     return VotingPayload(issue=Issue.from_model(issue))
 
 

@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from core.auth import Principal
-from core.runtime import Runtime
 from models.users import User
 from schema.loaders import Loaders
+from services.runtime import Runtime
 
 
 @dataclass

@@ -19,11 +19,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import pytest
 
-from core.runtime import Runtime, make_jira_http
 from core.settings import Settings
 from models.users import Plan, User
 from services.jira.connection import ConnectResult, complete_connect, start_connect
+from services.runtime import Runtime
 from tests.support import ROOT, GraphQLClient, ServerProcess, free_port, unique_name, wait_http_ok
+from wiring import build_runtime
 
 __all__ = ["free_port"]
 
@@ -109,7 +110,7 @@ def sandbox_settings(sandbox: SandboxProcess, **overrides: Any) -> Settings:
 
 
 async def make_runtime(sandbox: SandboxProcess, **overrides: Any) -> Runtime:
-    return Runtime(settings=sandbox_settings(sandbox, **overrides), jira_http=make_jira_http())
+    return build_runtime(sandbox_settings(sandbox, **overrides))
 
 
 async def make_user(plan: Plan = Plan.PREMIUM) -> User:

@@ -17,7 +17,6 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
-from core.runtime import Runtime
 from services.jira.connection import (
     MAX_CODE,
     MAX_STATE,
@@ -26,6 +25,7 @@ from services.jira.connection import (
     is_oauth_token,
     settings_url,
 )
+from services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from core.runtime import Runtime
 from jira_cloud.webhook_auth import WebhookAuthError, verify_webhook_jwt
 from services.jira.webhooks.inbox import MalformedDelivery, enqueue_processing, store_delivery
+from services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -7,6 +7,9 @@ from typing import Any
 
 from services.jira.auto_import import due_mapping_ids, enqueue_poll, poll_mapping
 
+POLL_AUTO_IMPORTS = "poll_auto_imports"
+AUTO_IMPORT_SPRINT = "auto_import_sprint"
+
 
 async def poll_auto_imports(ctx: dict[str, Any]) -> int:
     runtime = ctx["runtime"]

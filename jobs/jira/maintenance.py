@@ -9,6 +9,8 @@ from services.jira import maintenance
 
 log = logging.getLogger(__name__)
 
+PURGE_EXPIRED = "purge_expired"
+
 
 async def purge_expired(ctx: dict[str, Any]) -> int:
     deleted = await maintenance.purge_expired()

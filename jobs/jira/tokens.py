@@ -6,6 +6,8 @@ from typing import Any
 
 from services.jira.tokens import refresh_expiring_connections
 
+REFRESH_EXPIRING_TOKENS = "refresh_expiring_tokens"
+
 
 async def refresh_expiring_tokens(ctx: dict[str, Any]) -> int:
     return await refresh_expiring_connections(ctx["runtime"])

@@ -13,6 +13,9 @@ from services.jira.webhooks.retries import pending_delivery_ids
 
 log = logging.getLogger(__name__)
 
+PROCESS_JIRA_WEBHOOK = "process_jira_webhook"
+SWEEP_JIRA_WEBHOOKS = "sweep_jira_webhooks"
+
 
 def sweep_seconds(interval_s: int) -> set[int]:
     """The cron's `second=` set for a sweep every `interval_s` seconds (a divisor of 60)."""

@@ -12,6 +12,8 @@ from typing import Any
 
 from services.jira.webhooks.registrations import refresh_all
 
+REFRESH_JIRA_WEBHOOKS = "refresh_jira_webhooks"
+
 
 async def refresh_jira_webhooks(ctx: dict[str, Any]) -> dict[str, int]:
     return await refresh_all(ctx["runtime"])

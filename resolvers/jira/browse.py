@@ -15,8 +15,8 @@ from typing import TypeVar
 import strawberry
 from strawberry.types import Info
 
-from core.errors import ErrorCode, ServiceError, TopLevelError
-from jira_cloud.client import JiraClient
+from core.errors import ErrorCode, ServiceError
+from resolvers.errors import TopLevelError
 from resolvers.permissions import require_premium
 from schema.context import Context
 from schema.types.jira.browse import (
@@ -56,13 +56,11 @@ class JiraQueryError(TopLevelError):
 async def _browse(
     info: Info[Context, None],
     cloud_id: str | None,
-    call: Callable[[JiraClient], Awaitable[T]],
+    call: Callable[[service.Client], Awaitable[T]],
 ) -> T:
     user = await require_premium(info)
-    runtime = info.context.runtime
     try:
-        client = await service.client_for(runtime, user, cloud_id)
-        return await call(client)
+        return await service.with_client(info.context.runtime, user, cloud_id, call)
     except ServiceError as error:
         raise JiraQueryError(error) from None
 

@@ -1,7 +1,4 @@
-"""pushEstimateToJira: push an issue's final estimate to its Jira issue now (PREMIUM, members).
-
-Importing this module also registers the consensus hook of services.jira.push.
-"""
+"""pushEstimateToJira: push an issue's final estimate to its Jira issue now (PREMIUM, members)."""
 
 from __future__ import annotations
 

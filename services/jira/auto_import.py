@@ -24,13 +24,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.errors import ServiceError
-from core.runtime import Runtime
 from models.jira import JiraConnection, JiraIssueLink, RoomJiraMapping
 from models.rooms import Room
 from models.users import Plan
 from services.jira.browse import jira_errors
 from services.jira.importing import IMPORT_FIELDS, store_issues, target_for
-from services.jira.webhooks.inbox import JiraEvent, on_issue_created, sprint_changes
+from services.jira.webhooks.inbox import JiraEvent, sprint_changes
+from services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +75,8 @@ def _is_sprint(item: Any) -> bool:
     return "boardId" in item or "originBoardId" in item or "/sprint/" in str(item.get("self"))
 
 
-@on_issue_created
-async def on_jira_event(runtime: Runtime, event: JiraEvent) -> None:
-    """The services.jira.webhooks.inbox hook: import the issue into every routed mapping's room."""
+async def import_entered_issue(runtime: Runtime, event: JiraEvent) -> None:
+    """The jira_issue_entered hook: import the issue into every routed mapping's room."""
     if event.event == "jira:issue_updated" and not sprint_changes(event.payload):
         return
     if event.event not in {"jira:issue_created", "jira:issue_updated"}:
@@ -173,11 +172,12 @@ async def mapping_saved(
 
 async def enqueue_poll(runtime: Runtime, mapping_id: int) -> bool:
     """Queue a poll now (one per mapping per minute: the job id carries the minute)."""
-    if runtime.jobs is None:
+    if runtime.scheduler is None:
         return False
     minute = datetime.now(UTC).strftime("%Y%m%d%H%M")
-    job_id = f"auto-import:{mapping_id}:{minute}"
-    return await runtime.jobs.enqueue("auto_import_sprint", mapping_id, job_id=job_id)
+    return await runtime.scheduler.auto_import_sprint(
+        mapping_id, f"auto-import:{mapping_id}:{minute}"
+    )
 
 
 # ---- shared ------------------------------------------------------------------------------------

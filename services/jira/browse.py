@@ -15,23 +15,21 @@ import binascii
 import json
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from core.errors import ErrorCode, ServiceError
-from core.runtime import Runtime
 from core.text import checked_optional
 from jira_cloud import errors as jira
 from jira_cloud.client import JiraClient
 from jira_cloud.fields import EstimationFieldChoice, choose_estimation_field, story_points_field_ids
 from jira_cloud.types import JiraBoard, JiraIssue, JiraProject, JiraSprint, OffsetPage
-from models.jira import JiraConnectionStatus
 from models.users import User
-from services.jira.connection import connection_tokens, require_connection, resolve_site
+from services.jira.clients import client_for
 from services.jira.errors import service_error_for
-from services.jira.tokens import JiraNeedsReauth
+from services.runtime import Runtime
 
 T = TypeVar("T")
 DEFAULT_PAGE = 50
@@ -124,20 +122,14 @@ async def jira_errors() -> AsyncIterator[None]:
         raise service_error_for(error) from None
 
 
-async def client_for(runtime: Runtime, user: User, cloud_id: str | None = None) -> JiraClient:
-    """A client for the user's connection on `cloud_id` (default: the selected site)."""
-    connection = await require_connection(user)
-    if connection.status != JiraConnectionStatus.ACTIVE:
-        raise JiraNeedsReauth()
-    site = await resolve_site(connection, cloud_id)
-    assert runtime.jira_http is not None, "runtime.jira_http is not started"
-    return JiraClient(
-        runtime.jira_http,
-        runtime.settings.api_base_url,
-        site.cloud_id,
-        connection_tokens(runtime, connection),
-        site_url=site.url,
-    )
+Client = JiraClient  # what a browse call receives
+
+
+async def with_client(
+    runtime: Runtime, user: User, cloud_id: str | None, call: Callable[[Client], Awaitable[T]]
+) -> T:
+    """`call` with a client for the user's connection on `cloud_id` (default: selected site)."""
+    return await call(await client_for(runtime, user, cloud_id))
 
 
 async def projects(
@@ -230,9 +222,7 @@ async def _jql_issues(
 
 async def story_points_fields(runtime: Runtime, client: JiraClient) -> tuple[str, ...]:
     """The site's story-points field IDs (both names when both exist), cached per site."""
-    cache: dict[str, tuple[float, tuple[str, ...]]] = runtime.extras.setdefault(
-        "jira_story_points_fields", {}
-    )
+    cache = runtime.jira_story_points_fields
     cached = cache.get(client.cloud_id)
     if cached and cached[0] > time.monotonic():
         return cached[1]

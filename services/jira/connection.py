@@ -10,7 +10,6 @@ import hashlib
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -19,13 +18,13 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from core.errors import ErrorCode, ServiceError
-from core.runtime import Runtime
 from core.text import checked_text
 from jira_cloud import oauth
 from models.jira import JiraConnection, JiraConnectionStatus, JiraSite, OAuthState
 from models.users import User
 from services.jira.token_store import keyring_for, oauth_app_for, sealed_tokens
 from services.jira.tokens import ConnectionTokens, JiraNotConnected
+from services.runtime import Runtime, run_hooks
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +37,6 @@ MAX_RETURN_TO = 2048
 # Atlassian cloud ids are UUIDs; the sandbox's are shorter. Either way: 1..64 of these.
 _CLOUD_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 _OAUTH_TOKEN = re.compile(r"^[\x21-\x7e]+$")  # printable ASCII, no spaces
-
-# Called with (runtime, connection) before a connection is deleted; the sync feature
-# registers "delete this connection's webhooks in Jira" here. Failures are logged only.
-DisconnectHook = Callable[[Runtime, JiraConnection], Awaitable[None]]
-before_disconnect: list[DisconnectHook] = []
 
 
 class JiraConnectFailed(ServiceError):
@@ -300,14 +294,11 @@ async def select_site(user: User, cloud_id: str) -> JiraConnection:
 
 
 async def disconnect(runtime: Runtime, user: User) -> bool:
-    """Delete the tokens and the connection (imported issues stay). False if none existed."""
+    """Delete the tokens and the connection (imported issues stay). False if none existed.
+    `runtime.hooks.before_jira_disconnect` run first (its webhooks go with it)."""
     connection = await get_connection(user)
     if connection is None:
         return False
-    for hook in before_disconnect:
-        try:
-            await hook(runtime, connection)
-        except Exception:
-            log.exception("before_disconnect hook failed for connection %s", connection.id)
+    await run_hooks(runtime.hooks.before_jira_disconnect, runtime, connection)
     await JiraConnection.filter(id=connection.id).delete()
     return True

@@ -17,24 +17,23 @@ from tortoise.transactions import in_transaction
 from core.bus import RoomBus
 from core.db import update_rows
 from core.errors import ErrorCode, ServiceError
-from core.runtime import Runtime
 from core.text import storable
 from jira_cloud.adf import adf_to_text
 from jira_cloud.client import JiraClient
 from jira_cloud.types import JiraIssue
 from models.jira import (
     JiraConnection,
-    JiraConnectionStatus,
     JiraIssueLink,
     RoomJiraMapping,
 )
 from models.rooms import Issue, Room
 from models.users import User
 from services.jira.browse import jira_call
-from services.jira.connection import connection_tokens, require_connection, resolve_site
-from services.jira.tokens import JiraNeedsReauth
+from services.jira.clients import client_for_active
+from services.jira.connection import require_connection
 from services.rooms.events import RoomEventKind, publish_room_event
 from services.rooms.rooms import MAX_DESCRIPTION, MAX_TITLE, require_issue_room, require_member
+from services.runtime import Runtime
 
 MAX_KEYS = 100
 IMPORT_FIELDS = ("summary", "description", "status", "issuetype", "updated")
@@ -129,18 +128,7 @@ async def target_for(
     runtime: Runtime, connection: JiraConnection, cloud_id: str | None
 ) -> ImportTarget:
     """A client for the connection's site `cloud_id` (its selected site when None)."""
-    if connection.status != JiraConnectionStatus.ACTIVE:
-        raise JiraNeedsReauth()
-    site = await resolve_site(connection, cloud_id)
-    assert runtime.jira_http is not None, "runtime.jira_http is not started"
-    client = JiraClient(
-        runtime.jira_http,
-        runtime.settings.api_base_url,
-        site.cloud_id,
-        connection_tokens(runtime, connection),
-        site_url=site.url,
-    )
-    return ImportTarget(client, connection.id)
+    return ImportTarget(await client_for_active(runtime, connection, cloud_id), connection.id)
 
 
 def _match(keys: list[str], issues: list[JiraIssue]) -> tuple[list[JiraIssue], list[str]]:

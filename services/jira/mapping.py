@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.errors import ErrorCode, ServiceError
-from core.runtime import Runtime
 from jira_cloud import errors as jira
 from jira_cloud.client import JiraClient
 from jira_cloud.types import JiraField
@@ -20,11 +19,13 @@ from models.rooms import Room
 from models.users import User
 from services.jira import auto_import as jira_auto_import
 from services.jira import browse as jira_browse
-from services.jira.connection import before_disconnect, require_connection
+from services.jira.clients import client_for
+from services.jira.connection import require_connection
 from services.jira.errors import service_error_for
 from services.jira.webhooks import registrations as jira_webhook_registry
 from services.rooms.events import RoomEventKind, publish_room_event
 from services.rooms.rooms import require_member
+from services.runtime import Runtime
 
 SOURCE_GIVEN = "GIVEN"
 SPRINT_FIELD_CUSTOM = "com.pyxis.greenhopper.jira:gh-sprint"
@@ -70,7 +71,7 @@ async def set_mapping(
 ) -> RoomJiraMapping:
     room = await owned_room(user, room_id)
     connection = await require_connection(user)
-    client = await jira_browse.client_for(runtime, user, given.cloud_id)
+    client = await client_for(runtime, user, given.cloud_id)
     target = await check_target(client, given)
     previous = await RoomJiraMapping.get_or_none(room_id=room.id)
     values = {
@@ -176,6 +177,3 @@ def sprint_field_id(fields: list[JiraField]) -> str | None:
 
 def _invalid(message: str, field: str) -> ServiceError:
     return ServiceError(ErrorCode.VALIDATION, message, field)
-
-
-before_disconnect.append(jira_webhook_registry.delete_connection_webhooks)

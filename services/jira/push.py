@@ -1,6 +1,6 @@
 """Pushing a room issue's final estimate to its Jira issue (story points), once per estimate.
 
-Flow: `request_push` marks the link PENDING and enqueues the `push_estimate` job (ids only);
+Flow: `request_push` marks the link PENDING and schedules the push job (ids only);
 `run_push` (the job) claims the link with a conditional UPDATE, converts the estimate, writes
 it (issue PUT, or the board estimation endpoint when the field is not on the edit screen),
 comments when the mapping asks for it, reads the value back and records the outcome.
@@ -20,12 +20,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from arq.worker import Retry
 from tortoise.expressions import Q
 
-from core.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError, TryLater
 from core.jobs import MAX_TRIES
-from core.runtime import Runtime
 from core.settings import Settings
 from jira_cloud import errors as jira
 from jira_cloud.adf import adf_to_text, text_to_adf
@@ -38,17 +36,16 @@ from models.jira import (
 )
 from models.rooms import Issue, Vote
 from models.users import User
-from services.jira.browse import client_for, estimation_field
+from services.jira.browse import estimation_field
+from services.jira.clients import client_for
 from services.jira.errors import service_error_for
-from services.rooms import voting
 from services.rooms.events import RoomEventKind, publish_room_event
 from services.rooms.rooms import RoomAccessDenied, is_member, parse_issue_id
+from services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
-JOB_NAME = "push_estimate"
 MAX_BACKOFF_S = 60.0
-_runtime: Runtime | None = None
 
 
 class PushFailed(Exception):
@@ -58,12 +55,6 @@ class PushFailed(Exception):
         super().__init__(message)
         self.message = message
         self.status = status
-
-
-def bind_runtime(runtime: Runtime) -> None:
-    """The process's runtime, for the consensus hook (which is called without one)."""
-    global _runtime
-    _runtime = runtime
 
 
 def estimate_number(estimate: str) -> float | int:
@@ -98,7 +89,7 @@ def backoff_seconds(job_try: int, retry_after: float | None) -> float:
 
 
 async def request_push(runtime: Runtime, issue: Issue, *, on_demand: bool) -> JiraIssueLink:
-    """Mark the link PENDING and enqueue the job. NOT_LINKED / NOT_MAPPED / INVALID_STATE."""
+    """Mark the link PENDING and schedule the job. NOT_LINKED / NOT_MAPPED / INVALID_STATE."""
     link = await JiraIssueLink.get_or_none(issue_id=issue.id)
     if link is None or link.deleted_in_jira:
         raise ServiceError(ErrorCode.NOT_LINKED, "This issue is not linked to a Jira issue.")
@@ -117,8 +108,8 @@ async def request_push(runtime: Runtime, issue: Issue, *, on_demand: bool) -> Ji
     job_id = f"push:{issue.id}:{issue.final_estimate}"
     if on_demand:  # a deliberate retry: the claim and read-back keep it from writing twice
         job_id += f":{uuid.uuid4().hex[:8]}"
-    assert runtime.jobs is not None, "runtime.jobs is not started"
-    await runtime.jobs.enqueue(JOB_NAME, issue.id, job_id=job_id)
+    assert runtime.scheduler is not None, "runtime.scheduler is not set (see wiring.py)"
+    await runtime.scheduler.push_estimate(issue.id, job_id)
     return link
 
 
@@ -133,19 +124,19 @@ async def push_on_demand(runtime: Runtime, user: User, issue_id: str) -> JiraIss
     return await request_push(runtime, issue, on_demand=True)
 
 
-@voting.on_issue_estimated
-async def push_on_consensus(issue: Issue, final_estimate: str, votes: list[Vote]) -> None:
-    if _runtime is None:  # a process that did not start a runtime (e.g. a test process)
-        return
+async def push_on_consensus(
+    runtime: Runtime, issue: Issue, final_estimate: str, votes: list[Vote]
+) -> None:
+    """The issue_estimated hook: push when the room's mapping has autoPushEstimates."""
     link = await JiraIssueLink.get_or_none(issue_id=issue.id, deleted_in_jira=False)
     if link is None:
         return
     if await RoomJiraMapping.exists(room_id=issue.room_id, auto_push_estimates=True):
-        await request_push(_runtime, issue, on_demand=False)
+        await request_push(runtime, issue, on_demand=False)
 
 
 async def run_push(runtime: Runtime, issue_id: int, job_try: int = 1) -> str:
-    """The job body. Returns what happened; raises Retry for transient Jira failures."""
+    """The job body. Returns what happened; raises TryLater for transient Jira failures."""
     link = await JiraIssueLink.get_or_none(issue_id=issue_id)
     if link is None or link.push_status != EstimatePushStatus.PENDING:
         return "nothing to do"
@@ -167,8 +158,8 @@ async def run_push(runtime: Runtime, issue_id: int, job_try: int = 1) -> str:
             push_claim=None, push_claimed_at=datetime.now(UTC)
         )
         retry_after = getattr(error, "retry_after", None)
-        raise Retry(defer=backoff_seconds(job_try, retry_after)) from None
-    except Exception:  # not Jira's doing: arq does not retry it, so end it visibly
+        raise TryLater(backoff_seconds(job_try, retry_after)) from None
+    except Exception:  # not Jira's doing: it is not retried, so end it visibly
         message = "The push failed unexpectedly; push again, or contact support if it repeats."
         await _finish(runtime, link, issue, EstimatePushStatus.FAILED, None, message)
         raise

@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import F, Q
 
 from core.errors import ErrorCode, ServiceError
-from core.runtime import Runtime
 from jira_cloud import oauth
 from models.jira import JiraConnection, JiraConnectionStatus
 from services.jira.token_lock import refresh_lock
@@ -32,6 +31,7 @@ from services.jira.token_store import (
     sealed_tokens,
     unseal,
 )
+from services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

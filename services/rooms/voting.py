@@ -9,44 +9,26 @@ Rules:
 - Every check runs under a row lock on the issue (SELECT ... FOR UPDATE), so concurrent calls
   see each other's effects; a failed check changes nothing.
 
-`completeIssueVoting` is the single "consensus reached" point: callbacks registered with
-`on_issue_estimated` run after the commit with (issue, final_estimate, votes). A failing
-callback is logged and does not fail the completion.
+`completeIssueVoting` is the single "consensus reached" point: `runtime.hooks.issue_estimated`
+run after the commit with (runtime, issue, final_estimate, votes) (wiring.py connects them; a
+failing hook is logged and does not fail the completion). Rooms know nothing of Jira.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Collection
 
 from tortoise.transactions import in_transaction
 
-from core.bus import RoomBus
 from core.errors import ErrorCode, ServiceError
 from models.rooms import Issue, IssueStatus, Room, Vote
 from models.users import User
 from services.rooms.events import RoomEventKind, publish_room_event
 from services.rooms.rooms import RoomAccessDenied, is_member, parse_issue_id
-
-log = logging.getLogger(__name__)
-
-IssueEstimatedHook = Callable[[Issue, str, list[Vote]], Awaitable[None]]
-_estimated_hooks: list[IssueEstimatedHook] = []
+from services.runtime import Runtime, run_hooks
 
 
-def on_issue_estimated(callback: IssueEstimatedHook) -> IssueEstimatedHook:
-    """Register `callback(issue, final_estimate, votes)`; usable as a decorator. Idempotent."""
-    if callback not in _estimated_hooks:
-        _estimated_hooks.append(callback)
-    return callback
-
-
-def remove_issue_estimated_hook(callback: IssueEstimatedHook) -> None:
-    if callback in _estimated_hooks:
-        _estimated_hooks.remove(callback)
-
-
-async def start_voting(user: User, issue_id: str | int, bus: RoomBus | None) -> Issue:
+async def start_voting(runtime: Runtime, user: User, issue_id: str | int) -> Issue:
     allowed = (IssueStatus.PENDING, IssueStatus.REVEALED, IssueStatus.ESTIMATED)
     async with in_transaction():
         issue = await _locked_issue(user, issue_id)
@@ -55,11 +37,11 @@ async def start_voting(user: User, issue_id: str | int, bus: RoomBus | None) -> 
         issue.status, issue.final_estimate = IssueStatus.VOTING, None
         issue.voting_round += 1
         await issue.save(update_fields=["status", "final_estimate", "voting_round", "updated_at"])
-    await publish_room_event(bus, issue.room_id, RoomEventKind.VOTING_UPDATED, issue.id)
+    await publish_room_event(runtime.bus, issue.room_id, RoomEventKind.VOTING_UPDATED, issue.id)
     return issue
 
 
-async def cast_vote(user: User, issue_id: str | int, value: str, bus: RoomBus | None) -> Issue:
+async def cast_vote(runtime: Runtime, user: User, issue_id: str | int, value: str) -> Issue:
     async with in_transaction():
         issue = await _locked_issue(user, issue_id)
         _require_status(issue, (IssueStatus.VOTING,), "Voting is not open on this issue.")
@@ -69,22 +51,22 @@ async def cast_vote(user: User, issue_id: str | int, value: str, bus: RoomBus | 
             on_conflict=["issue_id", "user_id"],
             update_fields=["value", "cast_at"],
         )
-    await publish_room_event(bus, issue.room_id, RoomEventKind.VOTING_UPDATED, issue.id)
+    await publish_room_event(runtime.bus, issue.room_id, RoomEventKind.VOTING_UPDATED, issue.id)
     return issue
 
 
-async def reveal_votes(user: User, issue_id: str | int, bus: RoomBus | None) -> Issue:
+async def reveal_votes(runtime: Runtime, user: User, issue_id: str | int) -> Issue:
     async with in_transaction():
         issue = await _locked_issue(user, issue_id)
         _require_status(issue, (IssueStatus.VOTING,), "Votes can be revealed only while voting.")
         issue.status = IssueStatus.REVEALED
         await issue.save(update_fields=["status", "updated_at"])
-    await publish_room_event(bus, issue.room_id, RoomEventKind.VOTING_UPDATED, issue.id)
+    await publish_room_event(runtime.bus, issue.room_id, RoomEventKind.VOTING_UPDATED, issue.id)
     return issue
 
 
 async def complete_issue_voting(
-    user: User, issue_id: str | int, final_estimate: str, bus: RoomBus | None
+    runtime: Runtime, user: User, issue_id: str | int, final_estimate: str
 ) -> Issue:
     async with in_transaction():
         issue = await _locked_issue(user, issue_id)
@@ -95,17 +77,9 @@ async def complete_issue_voting(
         issue.status, issue.final_estimate = IssueStatus.ESTIMATED, card
         await issue.save(update_fields=["status", "final_estimate", "updated_at"])
         votes = await Vote.filter(issue_id=issue.id).order_by("id")
-    await publish_room_event(bus, issue.room_id, RoomEventKind.VOTING_UPDATED, issue.id)
-    await _run_estimated_hooks(issue, card, votes)
+    await publish_room_event(runtime.bus, issue.room_id, RoomEventKind.VOTING_UPDATED, issue.id)
+    await run_hooks(runtime.hooks.issue_estimated, runtime, issue, card, votes)
     return issue
-
-
-async def _run_estimated_hooks(issue: Issue, final_estimate: str, votes: list[Vote]) -> None:
-    for hook in list(_estimated_hooks):
-        try:
-            await hook(issue, final_estimate, votes)
-        except Exception:  # one failing integration must not break consensus or other hooks
-            log.exception("issue-estimated hook %r failed for issue %s", hook, issue.id)
 
 
 async def _locked_issue(user: User, issue_id: str | int) -> Issue:

@@ -1,4 +1,4 @@
-"""core.locks on the run's Redis: two runtimes (as two processes would) take turns."""
+"""core.locks on the run's Redis: two KeyedLocks (as two processes would) take turns."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import asyncio
 import pytest
 import redis.asyncio as aioredis
 
-from core.locks import keyed_lock
-from core.runtime import Runtime
-from core.settings import Settings
+from core.locks import KeyedLocks
 from tests.support import unique_name
 
 
@@ -17,20 +15,19 @@ class Busy(Exception):
     pass
 
 
-def process_runtime(redis_client: aioredis.Redis, prefix: str) -> Runtime:
-    settings = Settings(agilekit_env="development", redis_prefix=prefix)
-    return Runtime(settings=settings, redis=redis_client)
+def process_locks(redis_client: aioredis.Redis, prefix: str) -> KeyedLocks:
+    return KeyedLocks(redis_client, prefix)
 
 
 async def test_processes_take_turns_and_a_waiter_gives_up(
     redis_client: aioredis.Redis, redis_prefix: str
 ) -> None:
     prefix = f"{redis_prefix}:{unique_name('lock')}"
-    first, second = (process_runtime(redis_client, prefix) for _ in range(2))
+    first, second = (process_locks(redis_client, prefix) for _ in range(2))
     log: list[str] = []
 
-    async def hold(runtime: Runtime, label: str, seconds: float) -> None:
-        async with keyed_lock(runtime, "k", 5_000, 5.0, Busy):
+    async def hold(locks: KeyedLocks, label: str, seconds: float) -> None:
+        async with locks.hold("k", 5_000, 5.0, Busy):
             log.append(f"{label} in")
             await asyncio.sleep(seconds)
             log.append(f"{label} out")
@@ -42,9 +39,9 @@ async def test_processes_take_turns_and_a_waiter_gives_up(
     holder = asyncio.create_task(hold(first, "c", 1.0))
     await asyncio.sleep(0.2)
     with pytest.raises(Busy):
-        async with keyed_lock(second, "k", 5_000, 0.3, Busy):
+        async with second.hold("k", 5_000, 0.3, Busy):
             pass
-    async with keyed_lock(second, "other", 5_000, 0.3, Busy):  # other names are free
+    async with second.hold("other", 5_000, 0.3, Busy):  # other names are free
         pass
     await holder
 
@@ -53,10 +50,10 @@ async def test_a_holder_outliving_the_ttl_keeps_the_lock(
     redis_client: aioredis.Redis, redis_prefix: str
 ) -> None:
     prefix = f"{redis_prefix}:{unique_name('lock')}"
-    first, second = (process_runtime(redis_client, prefix) for _ in range(2))
-    async with keyed_lock(first, "slow", 300, 1.0, Busy):
+    first, second = (process_locks(redis_client, prefix) for _ in range(2))
+    async with first.hold("slow", 300, 1.0, Busy):
         await asyncio.sleep(0.9)  # three TTLs: without renewal the key would be gone
         with pytest.raises(Busy):
-            async with keyed_lock(second, "slow", 300, 0.2, Busy):
+            async with second.hold("slow", 300, 0.2, Busy):
                 pass
     assert not await redis_client.exists(f"{prefix}:lock:slow")

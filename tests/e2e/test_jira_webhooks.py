@@ -13,13 +13,13 @@ import httpx
 import jwt
 import pytest
 
-from core.runtime import Runtime
 from core.settings import Settings
 from jobs.jira.webhook_inbox import sweep_jira_webhooks
 from models.jira import JiraIssueLink, JiraSite, JiraWebhookDelivery
 from models.rooms import Issue
 from services.jira.token_store import ACCESS_FIELD, keyring_for, unseal
 from services.rooms import rooms
+from services.runtime import Runtime
 from tests.core.bus.private_redis import PrivateRedis
 from tests.jira_support import (
     SandboxProcess,

@@ -12,12 +12,12 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
-from core.runtime import make_jira_http
 from jira_cloud import errors
 from jira_cloud.adf import adf_to_text, text_to_adf
 from jira_cloud.client import JiraClient
 from jira_cloud.pagination import collect_offset, collect_token
 from tests.jira_support import SandboxProcess, consent, new_account
+from wiring import make_jira_http
 
 ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
 ACME_URL = "https://acme-demo.atlassian.net"

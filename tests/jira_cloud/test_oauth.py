@@ -9,9 +9,9 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from core.runtime import make_jira_http
 from jira_cloud import oauth
 from tests.jira_support import ALEX, DANA, SandboxProcess, consent, free_port
+from wiring import make_jira_http
 
 REDIRECT = "http://127.0.0.1:9/integrations/jira/callback"
 

@@ -14,11 +14,11 @@ from arq.worker import Worker
 
 from core.jobs import ArqJobQueue
 from core.settings import Settings
-from jobs.worker import worker_options
 from models.jira import OAuthState
 from models.users import User
 from services.jira.maintenance import PURGE_GRACE
 from tests.support import REDIS_URL, unique_name
+from wiring import worker_options
 
 
 @asynccontextmanager

@@ -1,4 +1,4 @@
-"""jobs.worker: the arq WorkerSettings and the ctx its jobs get."""
+"""jobs.worker and wiring's worker half: the arq WorkerSettings and the ctx its jobs get."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 from arq.worker import func
 
 from core.jobs import ArqJobQueue, deserialize, serialize
-from core.runtime import Runtime
 from core.settings import Settings
-from jobs.registry import CRON_JOBS, FUNCTIONS
-from jobs.worker import close_job_context, open_job_context, settings_class, worker_options
+from jobs.registry import FUNCTIONS, cron_jobs
+from services.runtime import Runtime
 from tests.jobs.support import arq_queue, job_settings, run_burst_worker
+from wiring import close_job_context, open_job_context, settings_class, worker_options
 
 SEEN: dict[str, dict[str, Any]] = {}
 
@@ -43,7 +43,7 @@ def test_worker_settings_follow_the_platform_rules() -> None:
     assert (redis.host, redis.port, redis.database) == ("127.0.0.1", 6390, 2)
     assert worker_settings.functions is FUNCTIONS
     assert [job.name for job in worker_settings.cron_jobs] == [
-        f"acme:{job.name}" for job in CRON_JOBS
+        f"acme:{job.name}" for job in cron_jobs(settings)
     ]
     assert worker_settings.on_startup and worker_settings.on_shutdown
     assert worker_settings.ctx == {"settings": settings}

@@ -10,12 +10,12 @@ import strawberry
 from strawberry.types import Info
 
 from core.auth import Principal
-from core.runtime import Runtime
 from core.settings import Settings
 from models.users import Plan, User
 from resolvers.permissions import require_premium, require_user
 from schema.context import Context
 from schema.extensions import MaskUnexpectedErrors
+from services.runtime import Runtime
 
 
 @strawberry.type

@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from core.runtime import Runtime
 from core.settings import Settings
 from models.jira import JiraIssueLink
 from models.rooms import Issue, IssueStatus, RoomMember, Vote
@@ -21,6 +20,7 @@ from models.users import User
 from schema import build_schema
 from schema.context import Context
 from services.rooms.rooms import create_room
+from services.runtime import Runtime
 
 QUERY = """query($r: ID!) { room(id: $r) { issues { title votes { value user { name } }
   jiraLink { key url pushStatus deletedInJira } } } }"""

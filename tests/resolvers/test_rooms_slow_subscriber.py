@@ -9,13 +9,13 @@ import asyncio
 import uuid
 
 from core.bus import MemoryBus
-from core.runtime import Runtime
 from core.settings import Settings
 from models.users import User
 from schema import build_schema
 from schema.context import Context
 from services.rooms import rooms
 from services.rooms.events import RoomEventKind, publish_room_event
+from services.runtime import Runtime
 
 SUBSCRIPTION = "subscription($r: ID!) { roomEvents(roomId: $r) { __typename } }"
 

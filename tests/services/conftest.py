@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from core.runtime import Runtime
+from services.runtime import Runtime
 from tests.jira_support import SandboxProcess, jira_sandbox, make_runtime
 
 __all__ = ["jira_sandbox", "runtime", "sandbox", "sandbox_runtime"]

@@ -7,7 +7,7 @@ and out-of-order deliveries never undo newer text. Echoes of our own estimate pu
 changelog item is the story-points field, set to the value we pushed) are no-ops.
 jira:issue_deleted marks links `deleted_in_jira` and emits IssueRemoved; the room issue row
 stays so its votes and history survive. jira:issue_created, sprint_* events and updates that
-move an issue between sprints are handed to `on_issue_created` callbacks (auto-import).
+move an issue between sprints are handed to `runtime.hooks.jira_issue_entered` (auto-import).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -25,13 +24,13 @@ from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from core.db import is_sqlite
-from core.runtime import Runtime
 from core.text import storable
 from jira_cloud.adf import adf_to_text
 from models.jira import JiraIssueLink, JiraSite, JiraWebhookDelivery, RoomJiraMapping
 from models.rooms import Issue
 from services.jira.webhooks.retries import record_failure
 from services.rooms.events import RoomEventKind, publish_room_event
+from services.runtime import Runtime, run_hooks
 
 log = logging.getLogger(__name__)
 
@@ -44,23 +43,6 @@ class JiraEvent:
     site_url: str
     cloud_ids: list[str]
     payload: dict[str, Any]
-
-
-IssueCreatedHook = Callable[[Runtime, JiraEvent], Awaitable[None]]
-_created_hooks: list[IssueCreatedHook] = []
-
-
-def on_issue_created(callback: IssueCreatedHook) -> IssueCreatedHook:
-    """Register `callback(runtime, event)` for jira:issue_created, sprint_* deliveries and
-    jira:issue_updated deliveries that change the issue's sprint."""
-    if callback not in _created_hooks:
-        _created_hooks.append(callback)
-    return callback
-
-
-def remove_issue_created_hook(callback: IssueCreatedHook) -> None:
-    if callback in _created_hooks:
-        _created_hooks.remove(callback)
 
 
 # ---- inbox -------------------------------------------------------------------------------------
@@ -177,11 +159,11 @@ async def store_delivery(identifier: str, payload: dict[str, Any]) -> tuple[int,
 
 async def enqueue_processing(runtime: Runtime, delivery_id: int) -> bool:
     """Best effort: when the queue is down the sweeper cron processes the row later."""
-    if runtime.jobs is None:
+    if runtime.scheduler is None:
         return False
     try:
-        return await runtime.jobs.enqueue(
-            "process_jira_webhook", delivery_id, job_id=f"jira-webhook:{delivery_id}"
+        return await runtime.scheduler.process_jira_webhook(
+            delivery_id, job_id=f"jira-webhook:{delivery_id}"
         )
     except Exception as exc:  # Redis down: the delivery is stored, the sweeper will find it
         log.warning("webhook %s not enqueued (%s); left for the sweeper", delivery_id, exc)
@@ -204,7 +186,7 @@ async def process_delivery(runtime: Runtime, delivery_id: int) -> str:
     for room_id, kind, issue_id in changes:
         await publish_room_event(runtime.bus, room_id, kind, issue_id)
     if event is not None:
-        await _run_created_hooks(runtime, event)
+        await run_hooks(runtime.hooks.jira_issue_entered, runtime, event)
     return outcome
 
 
@@ -339,14 +321,6 @@ async def _apply_delete(payload: dict[str, Any], cloud_ids: list[str]) -> list[C
         issue: Issue = link.issue
         changes.append((issue.room_id, RoomEventKind.ISSUE_REMOVED, issue.id))  # type: ignore[attr-defined]
     return changes
-
-
-async def _run_created_hooks(runtime: Runtime, event: JiraEvent) -> None:
-    for callback in list(_created_hooks):
-        try:
-            await callback(runtime, event)
-        except Exception:  # auto-import failures must not re-process the delivery
-            log.exception("issue-created hook %s failed", getattr(callback, "__name__", callback))
 
 
 def parse_jira_datetime(value: Any) -> datetime | None:

@@ -19,21 +19,18 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
 from core.errors import ErrorCode, ServiceError
-from core.locks import keyed_lock
-from core.runtime import Runtime
 from jira_cloud import errors as jira
 from jira_cloud import webhooks_api
 from jira_cloud.client import JiraClient
 from jira_cloud.webhooks_api import WebhookSpec
 from models.jira import (
     JiraConnection,
-    JiraConnectionStatus,
-    JiraSite,
     JiraWebhookRegistration,
     RoomJiraMapping,
     WebhookStatus,
 )
-from services.jira.connection import connection_tokens
+from services.jira.clients import client_for_connection
+from services.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -52,26 +49,11 @@ def spec_for(project_key: str, field_ids: list[str]) -> WebhookSpec:
     return WebhookSpec(EVENTS, f"project = {project_key}", tuple(field_ids))
 
 
-async def client_for_connection(
-    runtime: Runtime, connection_id: int, cloud_id: str
-) -> JiraClient | None:
-    """A client acting as the connection's user, or None when it cannot call Jira now."""
-    connection = await JiraConnection.get_or_none(id=connection_id)
-    site = await JiraSite.get_or_none(connection_id=connection_id, cloud_id=cloud_id)
-    if connection is None or site is None or connection.status != JiraConnectionStatus.ACTIVE:
-        return None
-    assert runtime.jira_http is not None, "runtime.jira_http is not started"
-    tokens = connection_tokens(runtime, connection)
-    return JiraClient(
-        runtime.jira_http, runtime.settings.api_base_url, cloud_id, tokens, site_url=site.url
-    )
-
-
 def registration_lock(
     runtime: Runtime, connection_id: int, cloud_id: str, project_key: str
 ) -> AbstractAsyncContextManager[None]:
     name = f"jira-webhook-registration:{connection_id}:{cloud_id}:{project_key}"
-    return keyed_lock(runtime, name, LOCK_TTL_MS, LOCK_WAIT_S, _registration_busy)
+    return runtime.locks.hold(name, LOCK_TTL_MS, LOCK_WAIT_S, _registration_busy)
 
 
 def _registration_busy() -> ServiceError:

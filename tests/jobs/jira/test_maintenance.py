@@ -9,7 +9,7 @@ from arq.jobs import Job
 
 from core.jobs import InProcessJobQueue, deserialize
 from core.settings import Settings
-from jobs.registry import CRON_JOBS, FUNCTIONS
+from jobs.registry import FUNCTIONS, cron_jobs
 from tests.jobs.support import arq_queue, job_settings, make_states, remaining, run_burst_worker
 
 
@@ -21,7 +21,7 @@ async def settings(database_url: str, redis_prefix: str) -> AsyncIterator[Settin
 
 async def test_purge_on_the_in_process_queue_deletes_only_long_expired_rows() -> None:
     ids = await make_states()
-    queue = InProcessJobQueue(FUNCTIONS, CRON_JOBS)
+    queue = InProcessJobQueue(FUNCTIONS, cron_jobs(Settings()))
     assert await queue.enqueue("purge_expired") is True
     await queue.join()
     await queue.close()
@@ -44,6 +44,6 @@ async def test_purge_on_an_arq_burst_worker_deletes_only_long_expired_rows(
 
 
 def test_purge_is_scheduled_as_a_cron() -> None:
-    (purge,) = [job for job in CRON_JOBS if job.coroutine.__name__ == "purge_expired"]
+    (purge,) = [job for job in cron_jobs(Settings()) if job.coroutine.__name__ == "purge_expired"]
     assert purge.minute is not None and purge.hour is None  # hourly
     assert purge.unique

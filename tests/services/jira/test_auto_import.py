@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from core.runtime import Runtime
 from models.jira import JiraIssueLink, RoomJiraMapping
 from models.rooms import Issue
 from models.users import Plan, User
@@ -22,6 +21,7 @@ from services.jira.auto_import import (
 from services.jira.mapping import MappingInput, set_mapping
 from services.jira.webhooks.inbox import JiraEvent
 from services.rooms.rooms import create_room
+from services.runtime import Runtime
 from tests.jira_support import (
     ACME_CLOUD_ID,
     SandboxProcess,

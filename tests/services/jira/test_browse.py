@@ -7,13 +7,14 @@ from typing import Any
 import pytest
 
 from core.errors import ErrorCode, ServiceError
-from core.runtime import Runtime
 from jira_cloud.client import JiraClient
 from jira_cloud.fields import SOURCE_BOARD, SOURCE_EDITMETA
 from models.jira import JiraConnection, JiraConnectionStatus
 from models.users import User
 from services.jira import browse
 from services.jira.browse import IssueSource
+from services.jira.clients import client_for
+from services.runtime import Runtime
 from tests.jira_support import SandboxProcess, connect_user, make_user, new_account
 
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -30,7 +31,7 @@ async def connected(runtime: Runtime, jira_sandbox: SandboxProcess) -> User:
 
 @pytest.fixture
 async def client(runtime: Runtime, connected: User) -> JiraClient:
-    return await browse.client_for(runtime, connected)
+    return await client_for(runtime, connected)
 
 
 @pytest.fixture(scope="module")
@@ -73,13 +74,13 @@ def code_of(raised: pytest.ExceptionInfo[ServiceError]) -> ErrorCode:
 async def test_client_for_targets_the_selected_site_and_refuses_others(
     runtime: Runtime, connected: User
 ) -> None:
-    client = await browse.client_for(runtime, connected)
+    client = await client_for(runtime, connected)
     assert client.cloud_id == ACME and client.site_url == "https://acme-demo.atlassian.net"
     with pytest.raises(ServiceError) as foreign:
-        await browse.client_for(runtime, connected, GLOBEX)  # consented on Acme only
+        await client_for(runtime, connected, GLOBEX)  # consented on Acme only
     assert code_of(foreign) == ErrorCode.NOT_FOUND
     with pytest.raises(ServiceError) as missing:
-        await browse.client_for(runtime, await make_user())
+        await client_for(runtime, await make_user())
     assert code_of(missing) == ErrorCode.NOT_CONNECTED
 
 
@@ -90,7 +91,7 @@ async def test_needs_reauth_connection_gives_no_client(
     await connect_user(runtime, user, await new_account(jira_sandbox, [ACME]))
     await JiraConnection.filter(user_id=user.id).update(status=JiraConnectionStatus.NEEDS_REAUTH)
     with pytest.raises(ServiceError) as raised:
-        await browse.client_for(runtime, user)
+        await client_for(runtime, user)
     assert code_of(raised) == ErrorCode.NEEDS_REAUTH
 
 

@@ -9,11 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from core.errors import ErrorCode, ServiceError
-from core.runtime import Runtime
 from models.jira import JiraConnection, JiraConnectionStatus, JiraSite, OAuthState
 from services.jira import connection as service
 from services.jira.connection import JiraConnectFailed
 from services.jira.tokens import ConnectionTokens, JiraNotConnected
+from services.runtime import Runtime
 from tests.jira_support import (
     SandboxProcess,
     connect_user,
@@ -226,11 +226,11 @@ async def test_disconnect_runs_hooks_and_deletes_tokens(
         seen.append(doomed.id)
         raise RuntimeError("Jira webhook delete failed")  # must not block the disconnect
 
-    service.before_disconnect.append(hook)
+    runtime.hooks.before_jira_disconnect.append(hook)
     try:
         assert await service.disconnect(runtime, user) is True
     finally:
-        service.before_disconnect.remove(hook)
+        runtime.hooks.before_jira_disconnect.remove(hook)
     assert seen == [connection.id]
     assert not await JiraConnection.filter(id=connection.id).exists()
     assert not await JiraSite.filter(connection_id=connection.id).exists()

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.errors import ErrorCode, ServiceError
-from core.runtime import Runtime
 from jira_cloud.types import JiraIssue
 from models.jira import JiraIssueLink, JiraSite, RoomJiraMapping
 from models.rooms import Issue
@@ -15,6 +14,7 @@ from models.users import User
 from services.jira import importing as jira_import
 from services.jira.connection import select_site
 from services.rooms.rooms import create_room
+from services.runtime import Runtime
 from tests.jira_support import SandboxProcess, connect_user, make_user, new_account
 from tests.resolvers.test_rooms_query_count import counted_queries
 

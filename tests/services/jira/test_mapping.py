@@ -9,15 +9,15 @@ from typing import Any
 import pytest
 
 from core.errors import ErrorCode, ServiceError
-from core.runtime import Runtime
 from jira_cloud import webhooks_api
 from models.jira import JiraConnection, JiraWebhookRegistration, RoomJiraMapping
 from models.users import User
-from services.jira import browse as jira_browse
+from services.jira.clients import client_for
 from services.jira.connection import disconnect
 from services.jira.mapping import MappingInput, remove_mapping, set_mapping
 from services.jira.webhooks import registrations as jira_webhook_registry
 from services.rooms.rooms import RoomAccessDenied, create_room, join_room
+from services.runtime import Runtime
 from tests.jira_support import SandboxProcess, connect_user, make_user, new_account
 
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -146,7 +146,7 @@ async def test_webhook_limit_exceeded_is_failed_with_the_reason(
     runtime: Runtime, sandbox: SandboxProcess
 ) -> None:
     owner, account = await connected_owner(runtime, sandbox)
-    client = await jira_browse.client_for(runtime, owner)
+    client = await client_for(runtime, owner)
     specs = [
         webhooks_api.WebhookSpec(("jira:issue_created",), f"issuekey = APP-{n}")
         for n in range(1, 6)
@@ -179,7 +179,7 @@ async def test_refresh_cron_extends_and_reregisters(
     lost = await set_mapping(runtime, owner, str(app.id), MappingInput("APP"))
     first_expiry = kept.webhook_expires_at
     assert first_expiry is not None
-    client = await jira_browse.client_for(runtime, owner)
+    client = await client_for(runtime, owner)
     await webhooks_api.delete_webhooks(client, lost.webhook_ids)  # gone behind our back
     connection = await JiraConnection.get(user_id=owner.id)
     try:

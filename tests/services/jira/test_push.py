@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from arq.worker import Retry, func
+from arq.worker import func
 
+from core.errors import TryLater
 from core.jobs import InProcessJobQueue
-from core.runtime import Runtime
 from jobs.jira.push import push_estimate, sweep_pending_pushes
 from models.jira import (
     EstimatePushStatus,
@@ -24,7 +24,8 @@ from models.jira import (
 from models.rooms import Issue, IssueStatus, Room, RoomMember, Vote
 from models.users import User
 from services.jira import push as jira_push
-from services.jira.browse import client_for
+from services.jira.clients import client_for
+from services.runtime import Runtime
 from tests.jira_support import SandboxProcess, connect_user, make_user, new_account
 
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -166,9 +167,9 @@ async def test_rate_limit_storm_retries_then_pushes(
     rule = {"kind": "rate_limit", "path_contains": linked.jira_id, "remaining": 6}
     await jira_sandbox.admin("POST", "/faults", json={**rule, "retry_after": 0})
     try:
-        with pytest.raises(Retry) as retry:
+        with pytest.raises(TryLater) as retry:
             await jira_push.run_push(runtime, linked.issue.id, job_try=1)
-        assert retry.value.defer_score is not None and retry.value.defer_score > 0
+        assert retry.value.after_s > 0
         link = await JiraIssueLink.get(id=linked.link.id)
         assert (link.push_status, link.push_claim) == (EstimatePushStatus.PENDING, None)
         outcome = None
@@ -176,7 +177,7 @@ async def test_rate_limit_storm_retries_then_pushes(
             try:
                 outcome = await jira_push.run_push(runtime, linked.issue.id, job_try=job_try)
                 break
-            except Retry:
+            except TryLater:
                 continue
         assert outcome == "PUSHED"
     finally:
@@ -305,7 +306,7 @@ async def test_sweeper_requeues_orphaned_pushes_once(
 async def test_unexpected_failure_ends_failed_instead_of_pending(
     runtime: Runtime, connected: User, jira_sandbox: SandboxProcess
 ) -> None:
-    """arq retries only Retry: anything else must not leave the link PENDING for the sweeper."""
+    """Only TryLater is retried: anything else must not leave the link PENDING for the sweeper."""
     user = await make_user()
     await connect_user(runtime, user, await new_account(jira_sandbox, [ACME]), site=ACME)
     linked = await linked_issue(jira_sandbox, user, "5")

@@ -12,7 +12,6 @@ import redis.asyncio as aioredis
 from tortoise import Tortoise
 
 from core.crypto import DecryptionError
-from core.runtime import Runtime
 from models.jira import JiraConnection, JiraConnectionStatus
 from services.jira.token_lock import refresh_lock_key
 from services.jira.token_store import REFRESH_FIELD, keyring_for, unseal
@@ -22,6 +21,7 @@ from services.jira.tokens import (
     JiraNeedsReauth,
     refresh_expiring_connections,
 )
+from services.runtime import Runtime
 from tests.jira_support import (
     SandboxProcess,
     connect_user,

@@ -6,7 +6,6 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from core.runtime import Runtime
 from core.settings import Settings
 from models.jira import JiraConnection, JiraIssueLink, JiraSite, JiraWebhookDelivery
 from models.rooms import Issue
@@ -15,14 +14,13 @@ from services.jira.webhooks import inbox as jira_webhooks
 from services.jira.webhooks.inbox import (
     JiraEvent,
     description_text,
-    on_issue_created,
     parse_jira_datetime,
     process_delivery,
-    remove_issue_created_hook,
     site_url_of,
     store_delivery,
 )
 from services.rooms import rooms
+from services.runtime import Runtime
 
 
 class RecordingBus:
@@ -166,14 +164,12 @@ async def test_created_hooks_receive_the_event(database_url: str) -> None:
     async def hook(rt: Runtime, event: JiraEvent) -> None:
         seen.append(event)
 
-    on_issue_created(hook)
-    try:
-        payload = update(site_url, jira_id, "x", "2026-03-01T10:00:00.000Z")
-        payload["webhookEvent"] = "jira:issue_created"
-        delivery_id, _ = await store_delivery(uuid.uuid4().hex, payload)
-        await process_delivery(runtime()[0], delivery_id)
-    finally:
-        remove_issue_created_hook(hook)
+    rt, _ = runtime()
+    rt.hooks.jira_issue_entered.append(hook)
+    payload = update(site_url, jira_id, "x", "2026-03-01T10:00:00.000Z")
+    payload["webhookEvent"] = "jira:issue_created"
+    delivery_id, _ = await store_delivery(uuid.uuid4().hex, payload)
+    await process_delivery(rt, delivery_id)
     assert [(e.event, e.site_url, len(e.cloud_ids)) for e in seen] == [
         ("jira:issue_created", site_url, 1)
     ]

@@ -1,0 +1,37 @@
+"""The domain's background work as jobs: services.runtime.Scheduler over the process's queue.
+
+Services ask for work by what it is (`push_estimate(issue_id, job_id)`); the job names and
+their arguments are known here and beside the job functions, nowhere in services/.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobs.jira.auto_import import AUTO_IMPORT_SPRINT
+from jobs.jira.push import PUSH_ESTIMATE
+from jobs.jira.webhook_inbox import PROCESS_JIRA_WEBHOOK
+from services.runtime import Runtime
+
+
+class JobSchedule:
+    """Enqueues on `runtime.jobs`, read at call time (the queue starts after the runtime)."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+
+    async def push_estimate(self, issue_id: int, job_id: str) -> bool:
+        assert self.runtime.jobs is not None, "runtime.jobs is not started"
+        return await self.runtime.jobs.enqueue(PUSH_ESTIMATE, issue_id, job_id=job_id)
+
+    async def auto_import_sprint(self, mapping_id: int, job_id: str) -> bool:
+        return await self._best_effort(AUTO_IMPORT_SPRINT, mapping_id, job_id=job_id)
+
+    async def process_jira_webhook(self, delivery_id: int, job_id: str) -> bool:
+        return await self._best_effort(PROCESS_JIRA_WEBHOOK, delivery_id, job_id=job_id)
+
+    async def _best_effort(self, name: str, *args: Any, job_id: str) -> bool:
+        """False without a queue: a cron sweeps what was not queued."""
+        if self.runtime.jobs is None:
+            return False
+        return await self.runtime.jobs.enqueue(name, *args, job_id=job_id)

@@ -1,0 +1,146 @@
+"""The composition root: the one place that builds a process's Runtime and connects the domains.
+
+The server (app.py) and the arq worker (`agilekit worker`, `arq wiring.WorkerSettings`) both
+start here. Every path from one domain into another is connected in `connect_hooks`:
+
+- consensus -> push: voting completes with a final estimate (services/rooms/voting.py) ->
+  services/jira/push.py queues the push when the room's mapping has autoPushEstimates.
+- webhook -> auto-import: the inbox (services/jira/webhooks/inbox.py) sees an issue enter a
+  sprint -> services/jira/auto_import.py imports it into the mapped rooms.
+- disconnect -> release webhooks: a Jira connection is about to be deleted
+  (services/jira/connection.py) -> its webhook registrations are deleted in Jira.
+
+Background work goes through `runtime.scheduler` (jobs/schedule.py), so services never name a
+job.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import httpx
+import redis.asyncio as aioredis
+
+from core.bus import make_bus
+from core.db import close_db, init_db
+from core.jobs import open_job_queue
+from core.settings import Settings, get_settings
+from jobs import worker
+from jobs.registry import FUNCTIONS, cron_jobs
+from jobs.schedule import JobSchedule
+from services.jira import auto_import, push
+from services.jira.webhooks import registrations
+from services.runtime import Hooks, Runtime
+
+# Every outbound call to Atlassian has a timeout; one pooled client per process.
+JIRA_HTTP_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=20.0, pool=10.0)
+
+
+def connect_hooks(hooks: Hooks) -> None:
+    hooks.issue_estimated.append(push.push_on_consensus)
+    hooks.jira_issue_entered.append(auto_import.import_entered_issue)
+    hooks.before_jira_disconnect.append(registrations.delete_connection_webhooks)
+
+
+def build_runtime(
+    settings: Settings, *, jira_transport: httpx.AsyncBaseTransport | None = None
+) -> Runtime:
+    """A process's Runtime with its hooks and scheduler; `start_runtime` opens the rest.
+    `jira_transport` replaces the network under the Jira client (tests: the sandbox in-process).
+    """
+    runtime = Runtime(settings=settings, jira_http=make_jira_http(jira_transport))
+    runtime.scheduler = JobSchedule(runtime)
+    connect_hooks(runtime.hooks)
+    return runtime
+
+
+async def start_runtime(runtime: Runtime, stack: contextlib.AsyncExitStack) -> None:
+    """Open Redis, the bus and the job queue, and register their cleanup on `stack`."""
+    settings = runtime.settings
+    if runtime.jira_http is not None:
+        stack.push_async_callback(runtime.jira_http.aclose)
+    runtime.redis = make_redis(settings)
+    if runtime.redis is not None:
+        stack.push_async_callback(runtime.redis.aclose)
+    runtime.bus = make_bus(settings)
+    await runtime.bus.start()
+    stack.push_async_callback(runtime.bus.close)
+    # Jobs last, so they are closed first (running jobs finish while their clients are open).
+    job_ctx = {"runtime": runtime, "settings": settings}
+    runtime.jobs = open_job_queue(settings, FUNCTIONS, cron_jobs(settings), job_ctx)
+    stack.push_async_callback(runtime.jobs.close)
+
+
+def make_redis(settings: Settings) -> aioredis.Redis | None:
+    if not settings.redis_url:
+        return None
+    return aioredis.from_url(
+        settings.redis_url, socket_timeout=5, socket_connect_timeout=3, health_check_interval=30
+    )
+
+
+def make_jira_http(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=JIRA_HTTP_TIMEOUT,
+        limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+        headers={"user-agent": "AgileKit/0.1"},
+        transport=transport,
+    )
+
+
+# ---- the arq worker ------------------------------------------------------------------------
+
+
+async def open_job_context(ctx: dict[str, Any], settings: Settings) -> None:
+    """The same process-wide collaborators as the server (Redis, HTTP clients, bus, queue)."""
+    runtime = build_runtime(settings)
+    stack = contextlib.AsyncExitStack()
+    await start_runtime(runtime, stack)
+    ctx.update(runtime=runtime, settings=settings, runtime_stack=stack)
+
+
+async def close_job_context(ctx: dict[str, Any]) -> None:
+    stack: contextlib.AsyncExitStack | None = ctx.pop("runtime_stack", None)
+    if stack is not None:
+        await stack.aclose()
+
+
+async def _worker_startup(ctx: dict[str, Any]) -> None:
+    settings: Settings = ctx["settings"]  # put there by worker_options
+    await init_db(settings.database_url)
+    await open_job_context(ctx, settings)
+
+
+async def _worker_shutdown(ctx: dict[str, Any]) -> None:
+    try:
+        await close_job_context(ctx)
+    finally:
+        await close_db()
+
+
+def worker_options(settings: Settings) -> dict[str, Any]:
+    """arq Worker keyword arguments for these settings (WorkerSettings is this, as a class)."""
+    return worker.worker_options(
+        settings,
+        functions=FUNCTIONS,
+        cron_jobs=cron_jobs(settings),
+        on_startup=_worker_startup,
+        on_shutdown=_worker_shutdown,
+    )
+
+
+def settings_class(settings: Settings) -> type:
+    """The WorkerSettings class arq expects, its attributes being `worker_options(settings)`."""
+    # Importable without Redis too: `agilekit worker` refuses to run then, with a message.
+    options = worker_options(settings) if settings.redis_url else {}
+    return type("WorkerSettings", (), options)
+
+
+def __getattr__(name: str) -> Any:
+    """`arq wiring.WorkerSettings` runs the same jobs with arq's plain Worker (which exits when
+    Redis goes away; `agilekit worker` rides the outage out). Built on first use, so importing
+    this module reads no settings."""
+    if name == "WorkerSettings":
+        return settings_class(get_settings())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
