@@ -13,11 +13,11 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
-from core.db import close_db, init_db
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
-from schema import build_schema
-from services.demo import seed_demo_data
+from models.database import close_db, init_db
+from schema.composition import build_schema
+from services.rooms.demo import seed_demo_data
 from web.graphiql import ASSETS_DIR
 from web.graphql_view import GraphQLView
 from web.health import healthz, readyz

@@ -38,7 +38,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _prepare_database(settings: Settings) -> str | None:
     """None when the server can start on the database. SQLite (the embedded default)
     creates its schema itself; PostgreSQL must have been migrated."""
-    from core.db import migrate, schema_problem
+    from models.database import migrate, schema_problem
 
     try:
         if settings.uses_sqlite:
@@ -113,15 +113,15 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    from core.db import migrate
+    from models.database import migrate
 
     print(asyncio.run(migrate(get_settings().database_url)))
     return 0
 
 
 def _set_plan(args: argparse.Namespace) -> int:
-    from core.db import close_db, init_db
     from core.errors import ServiceError
+    from models.database import close_db, init_db
     from models.users import Plan
     from services.users.accounts import set_plan
 
@@ -142,7 +142,7 @@ def _set_plan(args: argparse.Namespace) -> int:
 
 def _rotate_keys(args: argparse.Namespace) -> int:
     from core.crypto import KeyConfigError
-    from core.db import close_db, init_db
+    from models.database import close_db, init_db
     from services.jira.token_store import keyring_for, rotate_keys
 
     async def run() -> int:
@@ -169,7 +169,7 @@ def _rotate_keys(args: argparse.Namespace) -> int:
 
 def _webhooks(args: argparse.Namespace) -> int:
     """List the webhook deliveries the sweeper gave up on, or make them pending again."""
-    from core.db import close_db, init_db
+    from models.database import close_db, init_db
     from models.jira import JiraWebhookDelivery
     from services.jira.webhooks.retries import dead_delivery_ids, replay_dead_deliveries
 

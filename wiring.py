@@ -23,12 +23,12 @@ import httpx
 import redis.asyncio as aioredis
 
 from core.bus import make_bus
-from core.db import close_db, init_db
 from core.jobs import open_job_queue
 from core.settings import Settings, get_settings
 from jobs import worker
 from jobs.registry import FUNCTIONS, cron_jobs
 from jobs.schedule import JobSchedule
+from models.database import close_db, init_db
 from services.jira import auto_import, push
 from services.jira.webhooks import registrations
 from services.runtime import Hooks, Runtime

@@ -532,7 +532,7 @@ async def trusted_documents(port: int, token: str, summary: Summary) -> None:
 
     # In-process: exactly what a trusted document skips at run time.
     from core.settings import Settings
-    from schema import build_schema
+    from schema.composition import build_schema
     from schema.limits import Limits, check_document
 
     settings = Settings()

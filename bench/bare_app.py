@@ -20,8 +20,8 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from core.auth import InvalidToken, decode_token, parse_authorization
-from core.db import close_db, init_db
 from core.settings import get_settings
+from models.database import close_db, init_db
 from models.rooms import Room
 from services.rooms.queries import issues_by_room, votes_by_issue
 from services.rooms.rooms import RoomAccessDenied, room_for_member

@@ -21,7 +21,7 @@ import asyncpg
 import httpx
 from tortoise import Tortoise
 
-from core.db import close_db, init_db
+from models.database import close_db, init_db
 from tests.support import GraphQLClient, free_port
 from wiring import make_jira_http
 

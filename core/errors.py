@@ -37,6 +37,11 @@ class ServiceError(Exception):
         self.field = field
 
 
+def invalid(message: str, field: str | None = None) -> ServiceError:
+    """A VALIDATION failure of the named input field."""
+    return ServiceError(ErrorCode.VALIDATION, message, field)
+
+
 class AccessDenied(Exception):
     """The domain's "you may not": the API answers a top-level FORBIDDEN with this message."""
 

@@ -20,13 +20,12 @@ from arq.utils import to_unix_ms
 from arq.worker import Function, Retry, func
 from redis.asyncio import ConnectionPool
 
-from core.settings import Settings
+from core.settings import DEFAULT_JOB_TIMEOUT_S, Settings
 
 log = logging.getLogger(__name__)
 
 # Shared by the arq worker (jobs/worker.py) and the in-process runner: the same rules on both.
 MAX_TRIES = 5
-JOB_TIMEOUT_S = 300.0
 KEEP_RESULT_S = 3600.0  # a finished job's id stays taken (deduplicated) this long
 MAX_JOBS = 10
 SHUTDOWN_GRACE_S = 10.0
@@ -146,7 +145,7 @@ class InProcessJobQueue:
         ctx: dict[str, Any] | None = None,
         *,
         max_tries: int = MAX_TRIES,
-        job_timeout: float = JOB_TIMEOUT_S,
+        job_timeout: float = DEFAULT_JOB_TIMEOUT_S,
         keep_result: float = KEEP_RESULT_S,
         max_jobs: int = MAX_JOBS,
         shutdown_grace: float = SHUTDOWN_GRACE_S,

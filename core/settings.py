@@ -1,4 +1,4 @@
-"""Configuration as data: every knob of API.md, read from the environment."""
+"""Configuration as data: each knob of the README's configuration table, from the environment."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ DEV_JIRA_CLIENT_ID = "agilekit-dev-client"
 DEV_JIRA_CLIENT_SECRET = "dev-only-agilekit-jira-client-secret"
 DEV_TOKEN_KEYS = "dev:" + "00112233445566778899aabbccddeeff" * 2
 DEFAULT_DATABASE_URL = "sqlite://agilekit.sqlite3"
+DEFAULT_JOB_TIMEOUT_S = 300.0
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 # Written by `make codegen` (GraphQL Code Generator's persisted documents).
 TRUSTED_DOCUMENTS_FILE = (
@@ -74,7 +75,7 @@ class Settings(BaseSettings):
     ws_max_connections_per_user: int = Field(10, ge=1)
     ws_max_subscriptions_per_connection: int = Field(20, ge=1)
     # arq: the longest a job may run; a killed worker's job runs again this + 10 s later.
-    job_timeout_s: float = Field(300.0, gt=0)
+    job_timeout_s: float = Field(DEFAULT_JOB_TIMEOUT_S, gt=0)
     # The webhook inbox sweeper's cadence (seconds, a divisor of 60).
     webhook_sweep_interval_s: int = Field(60, ge=1, le=60)
 

@@ -97,7 +97,7 @@ class WebhookStatus(StrEnum):
 
 
 class RoomJiraMapping(Model):
-    """Which Jira project/board/sprint a room imports from (filled by the sync issue)."""
+    """Which Jira project/board/sprint a room imports from (set with setRoomJiraMapping)."""
 
     id = fields.BigIntField(primary_key=True)
     room = fields.OneToOneField("models.Room", related_name="jira_mapping", on_delete="CASCADE")

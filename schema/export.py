@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from schema import sdl
+from schema.composition import sdl
 
 SCHEMA_FILE = Path(__file__).with_name("schema.graphql")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import asyncpg
 from aerich import Command
 
-from core.db import tortoise_config
+from models.database import tortoise_config
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = Path(os.environ.get("MIGRATIONS_DIR", ROOT / "migrations"))

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import pytest
 import redis.asyncio as aioredis
 
-from core.db import close_db, init_db, migrate
+from models.database import close_db, init_db, migrate
 from tests.support import (
     BASE_DATABASE_URL,
     REDIS_URL,

@@ -23,7 +23,7 @@ from graphql import (
 )
 from graphql.language import Visitor
 
-from schema import build_schema
+from schema.composition import build_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT_DIR = ROOT / "client"

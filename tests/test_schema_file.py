@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 
-from schema import sdl
+from schema.composition import sdl
 from schema.export import SCHEMA_FILE
 
 

@@ -24,7 +24,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from core.auth import InvalidToken, decode_token, parse_authorization
 from core.logging import request_id_var
 from core.settings import Settings
-from schema import Schema
+from schema.composition import Schema
 from schema.context import Context
 from schema.documents import TrustedDocuments
 from services.runtime import Runtime

@@ -11,6 +11,7 @@ from schema.context import Context
 from schema.types.jira.push import PushEstimatePayload
 from schema.types.rooms import JiraIssueLink
 from services.jira import push as service
+from services.rooms.queries import JIRA_LINK_FIELDS
 
 
 @strawberry.type
@@ -21,17 +22,5 @@ class Mutation:
     ) -> PushEstimatePayload:
         user = await require_premium(info)
         link = await service.push_on_demand(info.context.runtime, user, str(issue_id))
-        row = {name: getattr(link, name) for name in _LINK_FIELDS}
+        row = {name: getattr(link, name) for name in JIRA_LINK_FIELDS}
         return PushEstimatePayload(jira_link=JiraIssueLink.from_row(row))
-
-
-_LINK_FIELDS = (
-    "key",
-    "url",
-    "jira_issue_id",
-    "last_synced_at",
-    "push_status",
-    "pushed_estimate",
-    "push_error",
-    "deleted_in_jira",
-)

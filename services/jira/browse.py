@@ -20,7 +20,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from core.errors import ErrorCode, ServiceError
+from core.errors import invalid
 from core.text import checked_optional
 from jira_cloud import errors as jira
 from jira_cloud.client import JiraClient
@@ -55,10 +55,6 @@ class IssueSource:
     sprint_id: int | None = None
     backlog_board_id: int | None = None
     jql: str | None = None
-
-
-def invalid(message: str, field: str) -> ServiceError:
-    return ServiceError(ErrorCode.VALIDATION, message, field)
 
 
 def page_size(first: int | None) -> int:

@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 
 from core.bus import RoomBus
 from core.db import update_rows
-from core.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError, invalid
 from core.text import storable
 from jira_cloud.adf import adf_to_text
 from jira_cloud.client import JiraClient
@@ -70,7 +70,7 @@ def checked_keys(issue_keys: list[str]) -> tuple[list[str], list[ServiceError]]:
             keys.setdefault(key)
         else:
             message = f"{raw[:40]!r} is not a Jira issue key (like PROJ-123)."
-            errors.append(ServiceError(ErrorCode.VALIDATION, message, f"issueKeys[{index}]"))
+            errors.append(invalid(message, f"issueKeys[{index}]"))
     return list(keys), errors
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError, invalid
 from jira_cloud import errors as jira
 from jira_cloud.client import JiraClient
 from jira_cloud.types import JiraField
@@ -126,7 +126,7 @@ async def check_target(client: JiraClient, given: MappingInput) -> CheckedTarget
     try:
         await client.get_project(key)
     except jira.NotFound:
-        raise _invalid(f"No project {key} on this Jira site.", "input.projectKey") from None
+        raise invalid(f"No project {key} on this Jira site.", "input.projectKey") from None
     except jira.JiraError as error:
         raise service_error_for(error) from None
     fields = await jira_browse.jira_call(client.get_fields())
@@ -137,7 +137,7 @@ async def check_target(client: JiraClient, given: MappingInput) -> CheckedTarget
     field_id, source = given.story_points_field_id, SOURCE_GIVEN
     if field_id is not None:
         if field_id not in {f.id for f in fields}:
-            raise _invalid(f"No field {field_id} on this Jira site.", "input.storyPointsFieldId")
+            raise invalid(f"No field {field_id} on this Jira site.", "input.storyPointsFieldId")
     else:
         choice = await jira_browse.estimation_field(client, key, given.board_id)
         field_id, source = choice.field_id, choice.source or None
@@ -151,21 +151,21 @@ async def _check_board(client: JiraClient, project_key: str, board_id: int) -> N
         if any(board.id == board_id for board in page.items):
             return
         if page.is_last or not page.items:
-            raise _invalid(f"Board {board_id} is not a board of {project_key}.", "input.boardId")
+            raise invalid(f"Board {board_id} is not a board of {project_key}.", "input.boardId")
         start_at += len(page.items)
 
 
 async def _check_sprint(client: JiraClient, board_id: int | None, sprint_id: int) -> None:
     if board_id is None:
-        raise _invalid("A sprint needs its board (boardId).", "input.boardId")
+        raise invalid("A sprint needs its board (boardId).", "input.boardId")
     try:
         sprint = await client.get_sprint(sprint_id)
     except jira.NotFound:
-        raise _invalid(f"No sprint {sprint_id} on this Jira site.", "input.sprintId") from None
+        raise invalid(f"No sprint {sprint_id} on this Jira site.", "input.sprintId") from None
     except jira.JiraError as error:
         raise service_error_for(error) from None
     if sprint.origin_board_id != board_id:
-        raise _invalid(f"Sprint {sprint_id} is not a sprint of board {board_id}.", "input.sprintId")
+        raise invalid(f"Sprint {sprint_id} is not a sprint of board {board_id}.", "input.sprintId")
 
 
 def sprint_field_id(fields: list[JiraField]) -> str | None:
@@ -173,7 +173,3 @@ def sprint_field_id(fields: list[JiraField]) -> str | None:
     by_schema = [f.id for f in fields if f.schema_custom == SPRINT_FIELD_CUSTOM]
     by_name = [f.id for f in fields if f.custom and f.name.strip().lower() == "sprint"]
     return (by_schema or by_name or [None])[0]
-
-
-def _invalid(message: str, field: str) -> ServiceError:
-    return ServiceError(ErrorCode.VALIDATION, message, field)

@@ -40,7 +40,7 @@ from services.jira.browse import estimation_field
 from services.jira.clients import client_for
 from services.jira.errors import service_error_for
 from services.rooms.events import RoomEventKind, publish_room_event
-from services.rooms.rooms import RoomAccessDenied, is_member, parse_issue_id
+from services.rooms.rooms import require_issue_member
 from services.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -115,12 +115,7 @@ async def request_push(runtime: Runtime, issue: Issue, *, on_demand: bool) -> Ji
 
 async def push_on_demand(runtime: Runtime, user: User, issue_id: str) -> JiraIssueLink:
     """pushEstimateToJira: members only (RoomAccessDenied otherwise)."""
-    parsed = parse_issue_id(issue_id)
-    issue = await Issue.get_or_none(id=parsed) if parsed else None
-    if issue is None:
-        raise ServiceError(ErrorCode.NOT_FOUND, "No issue with this id.", "issueId")
-    if not await is_member(user.id, issue.room_id):
-        raise RoomAccessDenied()
+    issue = await require_issue_member(user.id, issue_id)
     return await request_push(runtime, issue, on_demand=True)
 
 

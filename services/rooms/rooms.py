@@ -7,7 +7,7 @@ import uuid
 from tortoise.transactions import in_transaction
 
 from core.bus import RoomBus
-from core.errors import AccessDenied, ErrorCode, ServiceError
+from core.errors import AccessDenied, ErrorCode, ServiceError, invalid
 from core.text import checked_text
 from models.rooms import Issue, Room, RoomMember
 from models.users import User
@@ -79,16 +79,16 @@ def normalize_deck(deck: list[str] | None) -> list[str]:
     if deck is None:
         return list(DEFAULT_DECK)
     if not 2 <= len(deck) <= MAX_CARDS:
-        raise ServiceError(ErrorCode.VALIDATION, f"A deck has 2 to {MAX_CARDS} cards.", "deck")
+        raise invalid(f"A deck has 2 to {MAX_CARDS} cards.", "deck")
     cards = [checked_text(card, "deck", max_length=MAX_CARD_LENGTH).strip() for card in deck]
     if not 2 <= len(cards) <= MAX_CARDS:
-        raise ServiceError(ErrorCode.VALIDATION, f"A deck has 2 to {MAX_CARDS} cards.", "deck")
+        raise invalid(f"A deck has 2 to {MAX_CARDS} cards.", "deck")
     if any(not 1 <= len(card) <= MAX_CARD_LENGTH for card in cards):
         raise ServiceError(
             ErrorCode.VALIDATION, f"Each card is 1 to {MAX_CARD_LENGTH} characters.", "deck"
         )
     if len(set(cards)) != len(cards):
-        raise ServiceError(ErrorCode.VALIDATION, "Cards must be distinct.", "deck")
+        raise invalid("Cards must be distinct.", "deck")
     return cards
 
 
@@ -160,12 +160,28 @@ async def room_for_member(user_id: int, room_id: str) -> Room | None:
     return None
 
 
-async def issue_for_member(user_id: int, issue_id: str) -> Issue | None:
-    """The issue if `user_id` is a member of its room; None if no such issue; else denied."""
+async def issue_for_member(
+    user_id: int, issue_id: str | int, *, for_update: bool = False
+) -> Issue | None:
+    """The issue if `user_id` is a member of its room; None if no such issue; else denied.
+    `for_update` row-locks it (inside the caller's transaction)."""
     parsed = parse_issue_id(issue_id)
-    issue = await Issue.get_or_none(id=parsed) if parsed else None
+    if parsed is None:
+        return None
+    query = Issue.filter(id=parsed)
+    issue = await (query.select_for_update() if for_update else query).first()
     if issue is not None and not await is_member(user_id, issue.room_id):
         raise RoomAccessDenied()
+    return issue
+
+
+async def require_issue_member(
+    user_id: int, issue_id: str | int, *, for_update: bool = False
+) -> Issue:
+    """issue_for_member, with NOT_FOUND (field `issueId`) when there is no such issue."""
+    issue = await issue_for_member(user_id, issue_id, for_update=for_update)
+    if issue is None:
+        raise ServiceError(ErrorCode.NOT_FOUND, "No issue with this id.", "issueId")
     return issue
 
 
@@ -216,12 +232,7 @@ async def require_issue_room(room_id: uuid.UUID, adding: int) -> None:
 
 async def remove_issue(user: User, issue_id: str | int, bus: RoomBus | None) -> Issue:
     """Delete an issue and its votes; subscribers get ISSUE_REMOVED."""
-    parsed = parse_issue_id(issue_id)
-    issue = await Issue.get_or_none(id=parsed) if parsed else None
-    if issue is None:
-        raise ServiceError(ErrorCode.NOT_FOUND, "No issue with this id.", "issueId")
-    if not await is_member(user.id, issue.room_id):
-        raise RoomAccessDenied()
+    issue = await require_issue_member(user.id, issue_id)
     await issue.delete()
     await publish_room_event(bus, issue.room_id, RoomEventKind.ISSUE_REMOVED, issue.id)
     return issue

@@ -20,11 +20,11 @@ from collections.abc import Collection
 
 from tortoise.transactions import in_transaction
 
-from core.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError, invalid
 from models.rooms import Issue, IssueStatus, Room, Vote
 from models.users import User
 from services.rooms.events import RoomEventKind, publish_room_event
-from services.rooms.rooms import RoomAccessDenied, is_member, parse_issue_id
+from services.rooms.rooms import require_issue_member
 from services.runtime import Runtime, run_hooks
 
 
@@ -84,13 +84,7 @@ async def complete_issue_voting(
 
 async def _locked_issue(user: User, issue_id: str | int) -> Issue:
     """The issue, row-locked for this transaction, after checking the user's membership."""
-    parsed = parse_issue_id(issue_id)
-    issue = await Issue.filter(id=parsed).select_for_update().first() if parsed else None
-    if issue is None:
-        raise ServiceError(ErrorCode.NOT_FOUND, "No issue with this id.", "issueId")
-    if not await is_member(user.id, issue.room_id):
-        raise RoomAccessDenied()
-    return issue
+    return await require_issue_member(user.id, issue_id, for_update=True)
 
 
 def _require_status(issue: Issue, allowed: Collection[IssueStatus], message: str) -> None:
@@ -104,5 +98,5 @@ async def _card_of_deck(issue: Issue, value: str, field: str) -> str:
     deck = await Room.filter(id=issue.room_id).first().values_list("deck", flat=True)
     card = value.strip()
     if card not in (deck or []):
-        raise ServiceError(ErrorCode.VALIDATION, "Pick a card of the room's deck.", field)
+        raise invalid("Pick a card of the room's deck.", field)
     return card

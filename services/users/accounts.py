@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.auth import MAX_NAME, MAX_SUBJECT, Principal
-from core.errors import ErrorCode, ServiceError
+from core.errors import ErrorCode, ServiceError, invalid
 from core.text import checked_text
 from models.users import Plan, User
 
@@ -43,7 +43,7 @@ def dev_principal(email: str, name: str | None) -> Principal:
     max_email = MAX_SUBJECT - len(DEV_SUBJECT_PREFIX)  # the subject is "dev|" + email
     checked_text(email, "email", max_length=max_email)
     if "@" not in email:
-        raise ServiceError(ErrorCode.VALIDATION, "Enter a valid email address.", "email")
+        raise invalid("Enter a valid email address.", "email")
     if name is not None:
         name = checked_text(name.strip(), "name", max_length=MAX_NAME) or None
     return Principal(subject=dev_subject(email), email=email, name=name)

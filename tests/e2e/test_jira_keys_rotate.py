@@ -21,7 +21,7 @@ import asyncio, sys
 from datetime import UTC, datetime
 from tortoise import Tortoise
 from core.crypto import Keyring
-from core.db import close_db, init_db
+from models.database import close_db, init_db
 from models.jira import JiraConnection
 from models.users import User
 from services.jira.token_store import sealed_tokens

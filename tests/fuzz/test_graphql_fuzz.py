@@ -32,7 +32,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
-from schema import sdl
+from schema.composition import sdl
 from tests.fuzz.conftest import FuzzTarget
 
 SCALE = float(os.environ.get("FUZZ_SCALE", "1"))

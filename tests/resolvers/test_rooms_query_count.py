@@ -17,7 +17,7 @@ from core.settings import Settings
 from models.jira import JiraIssueLink
 from models.rooms import Issue, IssueStatus, RoomMember, Vote
 from models.users import User
-from schema import build_schema
+from schema.composition import build_schema
 from schema.context import Context
 from services.rooms.rooms import create_room
 from services.runtime import Runtime

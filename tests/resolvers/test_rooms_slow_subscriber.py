@@ -11,7 +11,7 @@ import uuid
 from core.bus import MemoryBus
 from core.settings import Settings
 from models.users import User
-from schema import build_schema
+from schema.composition import build_schema
 from schema.context import Context
 from services.rooms import rooms
 from services.rooms.events import RoomEventKind, publish_room_event

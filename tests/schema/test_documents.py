@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from graphql import parse, specified_rules
 
-from schema import build_schema
+from schema.composition import build_schema
 from schema.documents import (
     AST_BYTES_PER_SOURCE_BYTE,
     PARSE_CACHE_BYTES,

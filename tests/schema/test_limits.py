@@ -17,7 +17,7 @@ from graphql import (
 )
 
 from core.settings import Settings
-from schema import build_schema
+from schema.composition import build_schema
 from schema.limits import (
     INTROSPECTION_COST,
     LIST_BOUNDS,

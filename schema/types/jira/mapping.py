@@ -1,5 +1,5 @@
-"""RoomJiraMapping, its input and payload (API.md), plus extras: how the story-points field
-was found and why the webhook failed."""
+"""RoomJiraMapping, its input and payload, and the detail a settings page needs: how the
+story-points field was found and why the webhook failed."""
 
 from __future__ import annotations
 
