@@ -6,8 +6,8 @@ from __future__ import annotations
 from jira_cloud.client import JiraClient
 from models.jira import JiraConnection, JiraConnectionStatus, JiraSite
 from models.users import User
-from services.jira.connection import connection_tokens, require_connection, resolve_site
-from services.jira.tokens import JiraNeedsReauth
+from services.jira.connection import require_connection, resolve_site
+from services.jira.tokens import ConnectionTokens, JiraNeedsReauth
 from services.runtime import Runtime
 
 
@@ -18,7 +18,7 @@ def jira_client(runtime: Runtime, connection: JiraConnection, site: JiraSite) ->
         runtime.jira_http,
         runtime.settings.api_base_url,
         site.cloud_id,
-        connection_tokens(runtime, connection),
+        ConnectionTokens(runtime, connection.id),
         site_url=site.url,
     )
 

@@ -23,7 +23,7 @@ from jira_cloud import oauth
 from models.jira import JiraConnection, JiraConnectionStatus, JiraSite, OAuthState
 from models.users import User
 from services.jira.token_store import keyring_for, oauth_app_for, sealed_tokens
-from services.jira.tokens import ConnectionTokens, JiraNotConnected
+from services.jira.tokens import JiraNotConnected
 from services.runtime import Runtime, run_hooks
 
 log = logging.getLogger(__name__)
@@ -274,10 +274,6 @@ async def resolve_site(connection: JiraConnection, cloud_id: str | None = None) 
     if not site:
         raise ServiceError(ErrorCode.NOT_FOUND, "No such Jira site on your connection.", "cloudId")
     return site[0]
-
-
-def connection_tokens(runtime: Runtime, connection: JiraConnection) -> ConnectionTokens:
-    return ConnectionTokens(runtime, connection.id)
 
 
 async def select_site(user: User, cloud_id: str) -> JiraConnection:
