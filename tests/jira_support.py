@@ -1,4 +1,5 @@
-"""Helpers for Jira connection tests: a sandbox process, driving its consent page, users."""
+"""Helpers for Jira connection tests: the sandbox (in its own process or in this one), driving
+its consent page, users."""
 
 from __future__ import annotations
 
@@ -21,8 +22,11 @@ import pytest
 
 from core.settings import Settings
 from models.users import Plan, User
+from sandbox import SandboxConfig, create_sandbox_app
+from sandbox.state import SandboxState
 from services.jira.connection import ConnectResult, complete_connect, start_connect
 from services.runtime import Runtime
+from tests.asgi_support import Lifespan, ServedTransport
 from tests.support import ROOT, GraphQLClient, ServerProcess, free_port, unique_name, wait_http_ok
 from wiring import build_runtime
 
@@ -38,9 +42,33 @@ _HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)">')
 _SITE = re.compile(r'<input type="radio" name="site" value="([^"]+)"')
 
 
+class Sandbox:
+    """A Jira Cloud sandbox wherever it runs: its root URL, how to reach it, its admin API."""
+
+    @property
+    def url(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def transport(self) -> httpx.AsyncBaseTransport | None:
+        """What reaches the sandbox under an httpx client (None: the network)."""
+        return None
+
+    def client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """A fresh HTTP client that reaches the sandbox (a browser, or the admin's)."""
+        return httpx.AsyncClient(transport=self.transport, timeout=10, **kwargs)
+
+    async def admin(self, method: str, path: str, **kwargs: Any) -> Any:
+        async with self.client(base_url=f"{self.url}/_sandbox") as http:
+            response = await http.request(method, path, **kwargs)
+        assert response.status_code < 300, (path, response.status_code, response.text)
+        return response.json() if response.content else None
+
+
 @dataclass
-class SandboxProcess:
-    """The Jira Cloud sandbox (`sandbox.create_sandbox_app`) in its own uvicorn process."""
+class SandboxProcess(Sandbox):
+    """The Jira Cloud sandbox (`sandbox.create_sandbox_app`) in its own uvicorn process, for
+    tests with sockets under test (a product server in a process of its own: tests/e2e)."""
 
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
@@ -72,19 +100,69 @@ class SandboxProcess:
             self.process.terminate()
             self.process.wait(10)
 
-    async def admin(self, method: str, path: str, **kwargs: Any) -> Any:
-        async with httpx.AsyncClient(base_url=f"{self.url}/_sandbox", timeout=10) as http:
-            response = await http.request(method, path, **kwargs)
-        assert response.status_code < 300, (path, response.status_code, response.text)
-        return response.json() if response.content else None
+
+IN_PROCESS_URL = "http://sandbox.test"  # never resolved: only the sandbox's transport serves it
+
+
+class InProcessSandbox(Sandbox):
+    """The sandbox app in this process and event loop, behind `httpx.ASGITransport`
+    (tests/asgi_support.py) at a fake root URL, so the URLs it writes (consent form actions,
+    `self` links) lead back to it. Reach it only through `transport` or `client()`: give the
+    transport to the product's Jira client (`make_runtime` does). Started and stopped with
+    `async with` (or `await start()` / `await stop()`), which runs the app's lifespan: its
+    webhook dispatcher is closed at the end. Webhook deliveries still leave over the network
+    (the dispatcher's own client), to whatever callback URL was registered."""
+
+    def __init__(self, url: str = IN_PROCESS_URL, config: SandboxConfig | None = None) -> None:
+        self._url = url.rstrip("/")
+        self.app = create_sandbox_app(root_url=self._url, config=config)
+        self._lifespan = Lifespan(self.app)
+        self._transport = ServedTransport(self.app, self._url, self._lifespan.state)
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @property
+    def transport(self) -> httpx.AsyncBaseTransport:
+        return self._transport
+
+    @property
+    def state(self) -> SandboxState:
+        """The sandbox's memory (prefer the admin API, as tests of a process must)."""
+        state: SandboxState = self.app.state.sandbox
+        return state
+
+    async def start(self) -> InProcessSandbox:
+        await self._lifespan.startup()
+        return self
+
+    async def stop(self) -> None:
+        await self._lifespan.shutdown()
+
+    async def __aenter__(self) -> InProcessSandbox:
+        return await self.start()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.stop()
 
 
 async def consent(
-    authorize_url: str, account_id: str, decision: str = "accept", site: str | None = None
+    authorize_url: str,
+    account_id: str,
+    decision: str = "accept",
+    site: str | None = None,
+    *,
+    sandbox: Sandbox | None = None,
 ) -> dict[str, str]:
     """Open the consent page as `account_id`, accept or decline, and return the query of the
-    redirect to our callback (without following it)."""
-    async with httpx.AsyncClient(timeout=10) as http:
+    redirect to our callback (without following it). `sandbox`: whose page it is, required
+    when it runs in process (without it the page is fetched over the network)."""
+    if sandbox is None:
+        in_process = urlsplit(IN_PROCESS_URL).netloc == urlsplit(authorize_url).netloc
+        assert not in_process, "an in-process sandbox's consent page: pass sandbox="
+    browser = httpx.AsyncClient(timeout=10) if sandbox is None else sandbox.client()
+    async with browser as http:
         page = await http.get(f"{authorize_url}&{urlencode({'sandbox_account': account_id})}")
         assert page.status_code == 200, page.text
         form = {unescape(k): unescape(v) for k, v in _HIDDEN.findall(page.text)}
@@ -98,7 +176,7 @@ async def consent(
     return {key: values[0] for key, values in parse_qs(urlsplit(location).query).items()}
 
 
-def sandbox_settings(sandbox: SandboxProcess, **overrides: Any) -> Settings:
+def sandbox_settings(sandbox: Sandbox, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "agilekit_env": "development",
         "public_url": "http://127.0.0.1:9",  # only used to build redirect_uri here
@@ -109,8 +187,9 @@ def sandbox_settings(sandbox: SandboxProcess, **overrides: Any) -> Settings:
     return Settings(**{**values, **overrides})
 
 
-async def make_runtime(sandbox: SandboxProcess, **overrides: Any) -> Runtime:
-    return build_runtime(sandbox_settings(sandbox, **overrides))
+async def make_runtime(sandbox: Sandbox, **overrides: Any) -> Runtime:
+    """A Runtime whose Jira client reaches `sandbox` (in process: through its transport)."""
+    return build_runtime(sandbox_settings(sandbox, **overrides), jira_transport=sandbox.transport)
 
 
 async def make_user(plan: Plan = Plan.PREMIUM) -> User:
@@ -124,13 +203,14 @@ def query_of(url: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def jira_sandbox() -> Iterator[SandboxProcess]:
-    """One sandbox process per test package that uses it (import into its conftest)."""
+    """One sandbox process per test package that uses it (import into its conftest). Packages
+    without a socket under test define their own `jira_sandbox`: an InProcessSandbox."""
     sandbox = SandboxProcess().start()
     yield sandbox
     sandbox.stop()
 
 
-async def new_account(sandbox: SandboxProcess, cloud_ids: list[str] | None = None) -> str:
+async def new_account(sandbox: Sandbox, cloud_ids: list[str] | None = None) -> str:
     """A fresh Atlassian account at the sandbox, so revocations stay within one test."""
     tag = uuid.uuid4().hex[:10]
     body: dict[str, Any] = {"accountId": f"557058:test-{tag}", "email": f"{tag}@sandbox.example"}
@@ -140,7 +220,7 @@ async def new_account(sandbox: SandboxProcess, cloud_ids: list[str] | None = Non
     return str(created["accountId"])
 
 
-async def token_calls(sandbox: SandboxProcess) -> dict[str, int]:
+async def token_calls(sandbox: Sandbox) -> dict[str, int]:
     return dict((await sandbox.admin("GET", "/oauth/stats"))["tokenCalls"])
 
 
@@ -150,10 +230,13 @@ async def connect_user(
     account: str,
     site: str | None = None,
     return_to: str | None = None,
+    *,
+    sandbox: Sandbox | None = None,
 ) -> ConnectResult:
-    """The whole consent at the service level: start, accept at the sandbox, complete."""
+    """The whole consent at the service level: start, accept at the sandbox, complete.
+    `sandbox` as for `consent`."""
     url = await start_connect(runtime, user, return_to)
-    answer = await consent(url, account, site=site)
+    answer = await consent(url, account, site=site, sandbox=sandbox)
     return await complete_connect(runtime, answer["code"], answer["state"], user)
 
 
@@ -218,18 +301,18 @@ IMPORT = """mutation($r: ID!, $k: [String!]!) { importJiraIssues(roomId: $r, iss
   created updated errors { code field message } } }"""
 
 
-async def scrum_board_id(sandbox: SandboxProcess, cloud_id: str, project: str) -> int:
+async def scrum_board_id(sandbox: Sandbox, cloud_id: str, project: str) -> int:
     state = await sandbox.admin("GET", "/state")
     site = next(s for s in state["sites"] if s["cloudId"] == cloud_id)
     return int(next(b["id"] for b in site["boards"] if b["name"] == f"{project} board"))
 
 
-async def plat_board_id(sandbox: SandboxProcess) -> int:
+async def plat_board_id(sandbox: Sandbox) -> int:
     return await scrum_board_id(sandbox, ACME_CLOUD_ID, "PLAT")
 
 
 async def new_sprint_issues(
-    sandbox: SandboxProcess, count: int, cloud_id: str = ACME_CLOUD_ID, project: str = "PLAT"
+    sandbox: Sandbox, count: int, cloud_id: str = ACME_CLOUD_ID, project: str = "PLAT"
 ) -> tuple[int, list[str]]:
     """A new sprint on the project's scrum board holding `count` new issues (no webhooks)."""
     board = await scrum_board_id(sandbox, cloud_id, project)
@@ -247,7 +330,7 @@ SET_MAPPING = f"""mutation($r:ID!,$i:RoomJiraMappingInput!){{
 READ_MAPPING = f"query($r:ID!){{ room(id:$r) {{ jiraMapping {{ {MAPPING_FIELDS} }} }} }}"
 
 
-async def successful(sandbox: SandboxProcess, method: str, path: str) -> int:
+async def successful(sandbox: Sandbox, method: str, path: str) -> int:
     """How many `method` requests to paths containing `path` the sandbox answered with 2xx."""
     found = await sandbox.admin("GET", "/requests", params={"method": method, "path": path})
     return len([r for r in found["requests"] if r.get("status", 200) < 300])

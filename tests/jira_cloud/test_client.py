@@ -1,4 +1,5 @@
-"""JiraClient against the sandbox over real HTTP: typed results, paging, retries, errors."""
+"""JiraClient against the sandbox over HTTP (in process, through its ASGI transport): typed
+results, paging, retries, errors."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from jira_cloud import errors
 from jira_cloud.adf import adf_to_text, text_to_adf
 from jira_cloud.client import JiraClient
 from jira_cloud.pagination import collect_offset, collect_token
-from tests.jira_support import SandboxProcess, consent, new_account
+from tests.jira_support import Sandbox, consent, new_account
 from wiring import make_jira_http
 
 ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
@@ -56,13 +57,14 @@ class SandboxTokens:
         return self.access
 
 
-async def grant(sandbox: SandboxProcess, http: httpx.AsyncClient, scope: str) -> SandboxTokens:
+async def grant(sandbox: Sandbox, http: httpx.AsyncClient, scope: str) -> SandboxTokens:
     """The OAuth code flow for a fresh sandbox account on Acme, driven with httpx."""
     account = await new_account(sandbox, [ACME])
     query = {"audience": "api.atlassian.com", "scope": scope, "redirect_uri": REDIRECT,
              "state": "s", "response_type": "code", "prompt": "consent",
              "client_id": CLIENT["client_id"]}  # fmt: skip
-    answer = await consent(f"{sandbox.url}/auth/authorize?{urlencode(query)}", account)
+    url = f"{sandbox.url}/auth/authorize?{urlencode(query)}"
+    answer = await consent(url, account, sandbox=sandbox)
     body = {"grant_type": "authorization_code", "code": answer["code"], "redirect_uri": REDIRECT}
     response = await http.post(f"{sandbox.url}/auth/oauth/token", json={**body, **CLIENT})
     assert response.status_code == 200, response.text
@@ -73,14 +75,14 @@ async def grant(sandbox: SandboxProcess, http: httpx.AsyncClient, scope: str) ->
 
 
 @pytest.fixture(scope="module")
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    client = make_jira_http()
+async def http(jira_sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
+    client = make_jira_http(jira_sandbox.transport)
     yield client
     await client.aclose()
 
 
 @pytest.fixture(scope="module")
-async def world(jira_sandbox: SandboxProcess) -> dict[str, Any]:
+async def world(jira_sandbox: Sandbox) -> dict[str, Any]:
     state = await jira_sandbox.admin("GET", "/state")
     site = next(s for s in state["sites"] if s["cloudId"] == ACME)
     boards = {b["name"]: b["id"] for b in site["boards"]}
@@ -88,13 +90,13 @@ async def world(jira_sandbox: SandboxProcess) -> dict[str, Any]:
 
 
 @pytest.fixture
-async def tokens(jira_sandbox: SandboxProcess, http: httpx.AsyncClient) -> SandboxTokens:
+async def tokens(jira_sandbox: Sandbox, http: httpx.AsyncClient) -> SandboxTokens:
     return await grant(jira_sandbox, http, SCOPES)
 
 
 @pytest.fixture
 async def client(
-    jira_sandbox: SandboxProcess, http: httpx.AsyncClient, tokens: SandboxTokens
+    jira_sandbox: Sandbox, http: httpx.AsyncClient, tokens: SandboxTokens
 ) -> AsyncIterator[JiraClient]:
     yield JiraClient(
         http, f"{jira_sandbox.url}/api", ACME, tokens, site_url=ACME_URL, backoff_base=0.02,
@@ -103,18 +105,18 @@ async def client(
     await jira_sandbox.admin("DELETE", "/faults")
 
 
-async def requests_since(sandbox: SandboxProcess, seq: int, path: str) -> list[dict[str, Any]]:
+async def requests_since(sandbox: Sandbox, seq: int, path: str) -> list[dict[str, Any]]:
     return (await sandbox.admin("GET", "/requests", params={"since": seq, "path": path}))[
         "requests"
     ]
 
 
-async def last_seq(sandbox: SandboxProcess) -> int:
+async def last_seq(sandbox: Sandbox) -> int:
     return int((await sandbox.admin("GET", "/requests", params={"path": "-none-"}))["lastSeq"])
 
 
 async def new_sprint_with_issues(
-    sandbox: SandboxProcess, board_id: int, count: int
+    sandbox: Sandbox, board_id: int, count: int
 ) -> tuple[int, list[str]]:
     sprint = await sandbox.admin(
         "POST", f"/sites/{ACME}/sprints", json={"boardId": board_id, "name": "Paging"}
@@ -163,7 +165,7 @@ async def test_sprints_are_the_boards_own_and_kanban_has_none(
 
 
 async def test_paging_250_sprint_issues_yields_each_once_offset_and_token(
-    client: JiraClient, jira_sandbox: SandboxProcess, world: dict[str, Any]
+    client: JiraClient, jira_sandbox: Sandbox, world: dict[str, Any]
 ) -> None:
     sprint_id, keys = await new_sprint_with_issues(jira_sandbox, world["boards"]["PLAT board"], 250)
     seq = await last_seq(jira_sandbox)
@@ -196,9 +198,7 @@ async def test_paging_250_sprint_issues_yields_each_once_offset_and_token(
     assert len(await requests_since(jira_sandbox, seq, "/rest/software/1.0/sprint/")) == 3
 
 
-async def test_429_retry_after_is_waited_out(
-    client: JiraClient, jira_sandbox: SandboxProcess
-) -> None:
+async def test_429_retry_after_is_waited_out(client: JiraClient, jira_sandbox: Sandbox) -> None:
     await jira_sandbox.admin(
         "POST",
         "/faults",
@@ -218,7 +218,7 @@ async def test_429_retry_after_is_waited_out(
 
 
 async def test_429_beyond_the_bound_raises_rate_limited_at_once(
-    client: JiraClient, jira_sandbox: SandboxProcess
+    client: JiraClient, jira_sandbox: Sandbox
 ) -> None:
     await jira_sandbox.admin(
         "POST",
@@ -238,7 +238,7 @@ async def test_429_beyond_the_bound_raises_rate_limited_at_once(
 
 
 async def test_5xx_and_dropped_connections_are_retried_for_reads(
-    client: JiraClient, jira_sandbox: SandboxProcess
+    client: JiraClient, jira_sandbox: Sandbox
 ) -> None:
     await jira_sandbox.admin(
         "POST",
@@ -264,9 +264,7 @@ async def test_5xx_and_dropped_connections_are_retried_for_reads(
     assert len(page.items) == 5
 
 
-async def test_5xx_is_not_retried_for_writes(
-    client: JiraClient, jira_sandbox: SandboxProcess
-) -> None:
+async def test_5xx_is_not_retried_for_writes(client: JiraClient, jira_sandbox: Sandbox) -> None:
     await jira_sandbox.admin(
         "POST",
         "/faults",
@@ -293,7 +291,7 @@ async def test_5xx_is_not_retried_for_writes(
 
 
 async def test_scope_mismatch_is_typed_and_never_refreshes(
-    jira_sandbox: SandboxProcess, http: httpx.AsyncClient
+    jira_sandbox: Sandbox, http: httpx.AsyncClient
 ) -> None:
     narrow = await grant(jira_sandbox, http, "read:jira-work offline_access")
     client = JiraClient(http, f"{jira_sandbox.url}/api", ACME, narrow, site_url=ACME_URL)
@@ -304,7 +302,7 @@ async def test_scope_mismatch_is_typed_and_never_refreshes(
 
 
 async def test_expired_token_is_refreshed_once_then_retried(
-    client: JiraClient, tokens: SandboxTokens, jira_sandbox: SandboxProcess
+    client: JiraClient, tokens: SandboxTokens, jira_sandbox: Sandbox
 ) -> None:
     me = await client.myself()
     stale = tokens.access

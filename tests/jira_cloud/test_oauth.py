@@ -1,4 +1,5 @@
-"""The OAuth client against the sandbox's auth and API bases over real HTTP."""
+"""The OAuth client against the sandbox's auth and API bases over HTTP (in process, through
+its ASGI transport; an unreachable server over a real socket)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ import httpx
 import pytest
 
 from jira_cloud import oauth
-from tests.jira_support import ALEX, DANA, SandboxProcess, consent, free_port
+from tests.jira_support import ALEX, DANA, Sandbox, consent, free_port
 from wiring import make_jira_http
 
 REDIRECT = "http://127.0.0.1:9/integrations/jira/callback"
 
 
 @pytest.fixture
-def app(jira_sandbox: SandboxProcess) -> oauth.OAuthApp:
+def app(jira_sandbox: Sandbox) -> oauth.OAuthApp:
     return oauth.OAuthApp(
         client_id="agilekit-dev-client",
         client_secret="dev-only-agilekit-jira-client-secret",
@@ -28,14 +29,22 @@ def app(jira_sandbox: SandboxProcess) -> oauth.OAuthApp:
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
+async def http(jira_sandbox: Sandbox) -> AsyncIterator[httpx.AsyncClient]:
+    client = make_jira_http(jira_sandbox.transport)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def network_http() -> AsyncIterator[httpx.AsyncClient]:
+    """The product's client on real sockets."""
     client = make_jira_http()
     yield client
     await client.aclose()
 
 
-async def _code(app: oauth.OAuthApp, account: str) -> str:
-    answer = await consent(oauth.authorize_url(app, "st-1"), account)
+async def _code(sandbox: Sandbox, app: oauth.OAuthApp, account: str) -> str:
+    answer = await consent(oauth.authorize_url(app, "st-1"), account, sandbox=sandbox)
     assert answer["state"] == "st-1"
     return answer["code"]
 
@@ -73,9 +82,9 @@ def test_reauth_signals(error: str, description: str | None, reauth: bool) -> No
 
 
 async def test_exchange_resources_account_and_rotating_refresh(
-    app: oauth.OAuthApp, http: httpx.AsyncClient
+    app: oauth.OAuthApp, http: httpx.AsyncClient, jira_sandbox: Sandbox
 ) -> None:
-    grant = await oauth.exchange_code(http, app, await _code(app, DANA))
+    grant = await oauth.exchange_code(http, app, await _code(jira_sandbox, app, DANA))
     assert grant.access_token and grant.refresh_token
     assert "offline_access" in grant.scopes
     assert timedelta(minutes=55) < grant.expires_at - datetime.now(UTC) <= timedelta(hours=1)
@@ -91,8 +100,10 @@ async def test_exchange_resources_account_and_rotating_refresh(
     assert renewed.access_token != grant.access_token
 
 
-async def test_code_is_single_use(app: oauth.OAuthApp, http: httpx.AsyncClient) -> None:
-    code = await _code(app, ALEX)
+async def test_code_is_single_use(
+    app: oauth.OAuthApp, http: httpx.AsyncClient, jira_sandbox: Sandbox
+) -> None:
+    code = await _code(jira_sandbox, app, ALEX)
     await oauth.exchange_code(http, app, code)
     with pytest.raises(oauth.OAuthError) as caught:
         await oauth.exchange_code(http, app, code)
@@ -108,20 +119,20 @@ async def test_unknown_refresh_token_requires_reauth(
 
 
 async def test_wrong_client_secret_is_access_denied(
-    app: oauth.OAuthApp, http: httpx.AsyncClient
+    app: oauth.OAuthApp, http: httpx.AsyncClient, jira_sandbox: Sandbox
 ) -> None:
     wrong = oauth.OAuthApp(app.client_id, "wrong", REDIRECT, app.auth_base_url, app.api_base_url)
     with pytest.raises(oauth.OAuthError) as caught:
-        await oauth.exchange_code(http, wrong, await _code(app, ALEX))
+        await oauth.exchange_code(http, wrong, await _code(jira_sandbox, app, ALEX))
     assert (caught.value.status, caught.value.error) == (401, "access_denied")
     assert "wrong" not in str(caught.value)
 
 
-async def test_unreachable_auth_server_is_transient(http: httpx.AsyncClient) -> None:
-    dead = f"http://127.0.0.1:{free_port()}"
+async def test_unreachable_auth_server_is_transient(network_http: httpx.AsyncClient) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"  # a real refused connection
     app = oauth.OAuthApp("cid", "secret", REDIRECT, dead, dead)
     with pytest.raises(oauth.OAuthError) as caught:
-        await oauth.refresh(http, app, "some-refresh-token")
+        await oauth.refresh(network_http, app, "some-refresh-token")
     assert caught.value.error == "unavailable" and caught.value.is_transient
     assert "some-refresh-token" not in str(caught.value)
 

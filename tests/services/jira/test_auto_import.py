@@ -1,4 +1,4 @@
-"""Auto-import's poll and routing against a private sandbox process (its clock is moved here)."""
+"""Auto-import's poll and routing against a private in-process sandbox (its clock is moved here)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from services.rooms.rooms import create_room
 from services.runtime import Runtime
 from tests.jira_support import (
     ACME_CLOUD_ID,
-    SandboxProcess,
+    Sandbox,
     connect_user,
     make_user,
     new_account,
@@ -44,10 +44,11 @@ def runtime(sandbox_runtime: Runtime) -> Runtime:
 
 
 async def mapped_room(
-    runtime: Runtime, sandbox: SandboxProcess, issues: int
+    runtime: Runtime, sandbox: Sandbox, issues: int
 ) -> tuple[User, RoomJiraMapping, list[str]]:
     user = await make_user()
-    await connect_user(runtime, user, await new_account(sandbox, [ACME]), site=ACME)
+    account = await new_account(sandbox, [ACME])
+    await connect_user(runtime, user, account, site=ACME, sandbox=sandbox)
     sprint_id, keys = await new_sprint_issues(sandbox, issues)
     room = await create_room(user, "Auto")
     board = await plat_board_id(sandbox)
@@ -61,12 +62,12 @@ async def room_keys(mapping: RoomJiraMapping) -> list[str]:
     return [link.key for link in links]
 
 
-async def searches(sandbox: SandboxProcess) -> list[dict[str, Any]]:
+async def searches(sandbox: Sandbox) -> list[dict[str, Any]]:
     return (await sandbox.admin("GET", "/requests", params={"path": SEARCH}))["requests"]
 
 
 async def test_first_poll_takes_the_whole_sprint_then_only_recent_changes(
-    runtime: Runtime, sandbox: SandboxProcess
+    runtime: Runtime, sandbox: Sandbox
 ) -> None:
     _, mapping, keys = await mapped_room(runtime, sandbox, 3)
     assert mapping.id in await due_mapping_ids()
@@ -107,9 +108,7 @@ async def test_poll_jql_windows() -> None:
     assert _poll_jql(mapping, now) == "sprint = 8 ORDER BY rank"
 
 
-async def test_owner_no_longer_premium_is_skipped(
-    runtime: Runtime, sandbox: SandboxProcess
-) -> None:
+async def test_owner_no_longer_premium_is_skipped(runtime: Runtime, sandbox: Sandbox) -> None:
     user, mapping, _ = await mapped_room(runtime, sandbox, 1)
     await User.filter(id=user.id).update(plan=Plan.FREE)
     await sandbox.admin("DELETE", "/requests")
@@ -118,9 +117,7 @@ async def test_owner_no_longer_premium_is_skipped(
     assert await Issue.filter(room_id=mapping.room_id).count() == 0  # type: ignore[attr-defined]
 
 
-async def test_jira_failure_is_recorded_and_cleared(
-    runtime: Runtime, sandbox: SandboxProcess
-) -> None:
+async def test_jira_failure_is_recorded_and_cleared(runtime: Runtime, sandbox: Sandbox) -> None:
     _, mapping, keys = await mapped_room(runtime, sandbox, 2)
     rule = {"kind": "error", "path_contains": SEARCH, "status": 403, "remaining": 1}
     await sandbox.admin("POST", "/faults", json=rule)
@@ -150,7 +147,7 @@ def test_sprint_ids_from_fields_and_changelog() -> None:
 
 
 async def test_routing_uses_site_and_matched_webhook_ids(
-    runtime: Runtime, sandbox: SandboxProcess
+    runtime: Runtime, sandbox: Sandbox
 ) -> None:
     _, mapping, _ = await mapped_room(runtime, sandbox, 1)
     assert mapping.sprint_id is not None and mapping.webhook_ids
@@ -167,7 +164,7 @@ async def test_routing_uses_site_and_matched_webhook_ids(
 
 
 async def test_a_sprint_beyond_the_page_limit_is_imported_in_part_and_says_so(
-    runtime: Runtime, sandbox: SandboxProcess, monkeypatch: pytest.MonkeyPatch
+    runtime: Runtime, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(auto_import, "PAGE_SIZE", 2)
     monkeypatch.setattr(auto_import, "MAX_PAGES", 1)

@@ -15,7 +15,7 @@ from services.jira import browse
 from services.jira.browse import IssueSource
 from services.jira.clients import client_for
 from services.runtime import Runtime
-from tests.jira_support import SandboxProcess, connect_user, make_user, new_account
+from tests.jira_support import Sandbox, connect_user, make_user, new_account
 
 pytestmark = pytest.mark.usefixtures("database_url")
 ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
@@ -23,9 +23,10 @@ GLOBEX = "2b7e9d44-8a1f-4e3c-b5d2-9c0a7f6e1d02"
 
 
 @pytest.fixture(scope="module")
-async def connected(runtime: Runtime, jira_sandbox: SandboxProcess) -> User:
+async def connected(runtime: Runtime, jira_sandbox: Sandbox) -> User:
     user = await make_user()
-    await connect_user(runtime, user, await new_account(jira_sandbox, [ACME, GLOBEX]), site=ACME)
+    account = await new_account(jira_sandbox, [ACME, GLOBEX])
+    await connect_user(runtime, user, account, site=ACME, sandbox=jira_sandbox)
     return user
 
 
@@ -35,14 +36,14 @@ async def client(runtime: Runtime, connected: User) -> JiraClient:
 
 
 @pytest.fixture(scope="module")
-async def world(jira_sandbox: SandboxProcess) -> dict[str, Any]:
+async def world(jira_sandbox: Sandbox) -> dict[str, Any]:
     state = await jira_sandbox.admin("GET", "/state")
     site = next(s for s in state["sites"] if s["cloudId"] == ACME)
     return {"boards": {b["name"]: b["id"] for b in site["boards"]}}
 
 
 @pytest.fixture(scope="module")
-async def big_sprint(jira_sandbox: SandboxProcess, world: dict[str, Any]) -> tuple[int, set[str]]:
+async def big_sprint(jira_sandbox: Sandbox, world: dict[str, Any]) -> tuple[int, set[str]]:
     """A PLAT sprint holding 250 issues."""
     sprint = await jira_sandbox.admin(
         "POST", f"/sites/{ACME}/sprints", json={"boardId": world["boards"]["PLAT board"]}
@@ -85,10 +86,10 @@ async def test_client_for_targets_the_selected_site_and_refuses_others(
 
 
 async def test_needs_reauth_connection_gives_no_client(
-    runtime: Runtime, jira_sandbox: SandboxProcess
+    runtime: Runtime, jira_sandbox: Sandbox
 ) -> None:
     user = await make_user()
-    await connect_user(runtime, user, await new_account(jira_sandbox, [ACME]))
+    await connect_user(runtime, user, await new_account(jira_sandbox, [ACME]), sandbox=jira_sandbox)
     await JiraConnection.filter(user_id=user.id).update(status=JiraConnectionStatus.NEEDS_REAUTH)
     with pytest.raises(ServiceError) as raised:
         await client_for(runtime, user)
@@ -99,7 +100,7 @@ async def test_250_sprint_issues_each_exactly_once_in_three_requests(
     runtime: Runtime,
     client: JiraClient,
     big_sprint: tuple[int, set[str]],
-    jira_sandbox: SandboxProcess,
+    jira_sandbox: Sandbox,
 ) -> None:
     sprint_id, expected = big_sprint
     await browse.story_points_fields(runtime, client)  # warm the per-site field cache
@@ -199,7 +200,7 @@ async def test_projects_boards_and_sprints(client: JiraClient, world: dict[str, 
 
 
 async def test_estimation_field_company_managed_board_then_off_screen(
-    client: JiraClient, world: dict[str, Any], jira_sandbox: SandboxProcess
+    client: JiraClient, world: dict[str, Any], jira_sandbox: Sandbox
 ) -> None:
     board = world["boards"]["PLAT board"]
     choice = await browse.estimation_field(client, "PLAT", board)

@@ -15,7 +15,7 @@ from services.jira.connection import JiraConnectFailed
 from services.jira.tokens import ConnectionTokens, JiraNotConnected
 from services.runtime import Runtime
 from tests.jira_support import (
-    SandboxProcess,
+    Sandbox,
     connect_user,
     consent,
     make_runtime,
@@ -27,7 +27,7 @@ pytestmark = pytest.mark.usefixtures("database_url")
 
 
 @pytest.fixture
-async def runtime(jira_sandbox: SandboxProcess) -> AsyncIterator[Runtime]:
+async def runtime(jira_sandbox: Sandbox) -> AsyncIterator[Runtime]:
     runtime = await make_runtime(jira_sandbox)
     yield runtime
     assert runtime.jira_http is not None
@@ -136,17 +136,19 @@ async def test_unknown_state_is_refused() -> None:
     assert caught.value.code == ErrorCode.INVALID_STATE_TOKEN
 
 
-async def _cloud_ids(sandbox: SandboxProcess) -> list[str]:
+async def _cloud_ids(sandbox: Sandbox) -> list[str]:
     return [site["cloudId"] for site in (await sandbox.admin("GET", "/state"))["sites"]]
 
 
 async def test_connect_stores_sites_account_and_encrypted_tokens(
-    runtime: Runtime, jira_sandbox: SandboxProcess
+    runtime: Runtime, jira_sandbox: Sandbox
 ) -> None:
     first_site, _second = await _cloud_ids(jira_sandbox)
     account = await new_account(jira_sandbox)
     user = await make_user()
-    result = await connect_user(runtime, user, account, site=first_site, return_to="/rooms/1")
+    result = await connect_user(
+        runtime, user, account, site=first_site, return_to="/rooms/1", sandbox=jira_sandbox
+    )
     connection = result.connection
     assert result.return_to == f"{runtime.settings.frontend_url}/rooms/1"
     assert connection.status == JiraConnectionStatus.ACTIVE and connection.user_id == user.id
@@ -164,16 +166,18 @@ async def test_connect_stores_sites_account_and_encrypted_tokens(
 
 
 async def test_reconnect_replaces_tokens_adds_sites_and_keeps_selection(
-    runtime: Runtime, jira_sandbox: SandboxProcess
+    runtime: Runtime, jira_sandbox: Sandbox
 ) -> None:
     first_site, second_site = await _cloud_ids(jira_sandbox)
     account = await new_account(jira_sandbox)
     user = await make_user()
-    first = (await connect_user(runtime, user, account, site=first_site)).connection
+    connected = await connect_user(runtime, user, account, site=first_site, sandbox=jira_sandbox)
+    first = connected.connection
     await JiraConnection.filter(id=first.id).update(
         status=JiraConnectionStatus.NEEDS_REAUTH, needs_reauth_reason="revoked"
     )
-    second = (await connect_user(runtime, user, account, site=second_site)).connection
+    reconnected = await connect_user(runtime, user, account, site=second_site, sandbox=jira_sandbox)
+    second = reconnected.connection
     assert second.id == first.id
     assert second.status == JiraConnectionStatus.ACTIVE and second.needs_reauth_reason is None
     assert second.refresh_token_enc != first.refresh_token_enc and second.version > first.version
@@ -190,11 +194,11 @@ async def test_reconnect_replaces_tokens_adds_sites_and_keeps_selection(
 
 
 async def test_state_of_another_user_stores_nothing(
-    runtime: Runtime, jira_sandbox: SandboxProcess
+    runtime: Runtime, jira_sandbox: Sandbox
 ) -> None:
     owner, intruder = await make_user(), await make_user()
     url = await service.start_connect(runtime, owner, None)
-    answer = await consent(url, await new_account(jira_sandbox))
+    answer = await consent(url, await new_account(jira_sandbox), sandbox=jira_sandbox)
     with pytest.raises(JiraConnectFailed) as caught:
         await service.complete_connect(runtime, answer["code"], answer["state"], intruder)
     assert caught.value.reason == "state_mismatch"
@@ -202,11 +206,11 @@ async def test_state_of_another_user_stores_nothing(
 
 
 async def test_failed_code_exchange_stores_nothing_and_uses_up_the_state(
-    runtime: Runtime, jira_sandbox: SandboxProcess
+    runtime: Runtime, jira_sandbox: Sandbox
 ) -> None:
     user = await make_user()
     url = await service.start_connect(runtime, user, None)
-    answer = await consent(url, await new_account(jira_sandbox))
+    answer = await consent(url, await new_account(jira_sandbox), sandbox=jira_sandbox)
     with pytest.raises(JiraConnectFailed) as caught:
         await service.complete_connect(runtime, "forged-code", answer["state"], user)
     assert caught.value.reason == "exchange_failed" and caught.value.code == ErrorCode.OAUTH_FAILED
@@ -216,10 +220,11 @@ async def test_failed_code_exchange_stores_nothing_and_uses_up_the_state(
 
 
 async def test_disconnect_runs_hooks_and_deletes_tokens(
-    runtime: Runtime, jira_sandbox: SandboxProcess
+    runtime: Runtime, jira_sandbox: Sandbox
 ) -> None:
     user = await make_user()
-    connection = (await connect_user(runtime, user, await new_account(jira_sandbox))).connection
+    account = await new_account(jira_sandbox)
+    connection = (await connect_user(runtime, user, account, sandbox=jira_sandbox)).connection
     seen: list[int] = []
 
     async def hook(_runtime: Runtime, doomed: JiraConnection) -> None:

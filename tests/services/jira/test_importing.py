@@ -15,7 +15,7 @@ from services.jira import importing as jira_import
 from services.jira.connection import select_site
 from services.rooms.rooms import create_room
 from services.runtime import Runtime
-from tests.jira_support import SandboxProcess, connect_user, make_user, new_account
+from tests.jira_support import Sandbox, connect_user, make_user, new_account
 from tests.resolvers.test_rooms_query_count import counted_queries
 
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -49,24 +49,24 @@ def test_matching_keeps_the_key_order_and_explains_moved_issues() -> None:
 
 
 @pytest.fixture(scope="module")
-async def globex_user(runtime: Runtime, jira_sandbox: SandboxProcess) -> User:
+async def globex_user(runtime: Runtime, jira_sandbox: Sandbox) -> User:
     """Consented to both sites, GLOBEX selected."""
     user, account = await make_user(), await new_account(jira_sandbox, [ACME, GLOBEX])
-    await connect_user(runtime, user, account, ACME)
-    await connect_user(runtime, user, account, GLOBEX)
+    await connect_user(runtime, user, account, ACME, sandbox=jira_sandbox)
+    await connect_user(runtime, user, account, GLOBEX, sandbox=jira_sandbox)
     await select_site(user, GLOBEX)
     sites = await JiraSite.filter(connection__user_id=user.id).values_list("cloud_id", "selected")
     assert sorted(sites) == sorted([(ACME, False), (GLOBEX, True)])
     return user
 
 
-async def plat_issues(sandbox: SandboxProcess, count: int) -> list[str]:
+async def plat_issues(sandbox: Sandbox, count: int) -> list[str]:
     body = {"projectKey": "PLAT", "count": count, "emitWebhooks": False}
     return list((await sandbox.admin("POST", f"/sites/{ACME}/issues/bulk", json=body))["keys"])
 
 
 async def test_the_room_mapping_chooses_the_site(
-    runtime: Runtime, globex_user: User, jira_sandbox: SandboxProcess
+    runtime: Runtime, globex_user: User, jira_sandbox: Sandbox
 ) -> None:
     keys = await plat_issues(jira_sandbox, 1)
     room = await create_room(globex_user, "mapped")
@@ -80,7 +80,7 @@ async def test_the_room_mapping_chooses_the_site(
 
 
 async def test_sql_statements_do_not_grow_with_the_issues(
-    runtime: Runtime, globex_user: User, jira_sandbox: SandboxProcess
+    runtime: Runtime, globex_user: User, jira_sandbox: Sandbox
 ) -> None:
     counts: dict[int, list[int]] = {}
     for size in (10, 100):
@@ -98,7 +98,7 @@ async def test_sql_statements_do_not_grow_with_the_issues(
 
 
 async def test_a_newer_webhook_state_is_not_overwritten(
-    runtime: Runtime, globex_user: User, jira_sandbox: SandboxProcess
+    runtime: Runtime, globex_user: User, jira_sandbox: Sandbox
 ) -> None:
     keys = await plat_issues(jira_sandbox, 1)
     room = await create_room(globex_user, "watermark")

@@ -1,5 +1,5 @@
-"""Room mappings and their shared Jira webhooks, against a private sandbox process (its clock
-is moved here, so it must not be the package's shared one)."""
+"""Room mappings and their shared Jira webhooks, against a private in-process sandbox (its
+clock is moved here, so it must not be the package's shared one)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from services.jira.mapping import MappingInput, remove_mapping, set_mapping
 from services.jira.webhooks import registrations as jira_webhook_registry
 from services.rooms.rooms import RoomAccessDenied, create_room, join_room
 from services.runtime import Runtime
-from tests.jira_support import SandboxProcess, connect_user, make_user, new_account
+from tests.jira_support import Sandbox, connect_user, make_user, new_account
 
 pytestmark = pytest.mark.usefixtures("database_url")
 ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
@@ -32,20 +32,20 @@ def runtime(sandbox_runtime: Runtime) -> Runtime:
     return sandbox_runtime
 
 
-async def connected_owner(runtime: Runtime, sandbox: SandboxProcess) -> tuple[User, str]:
+async def connected_owner(runtime: Runtime, sandbox: Sandbox) -> tuple[User, str]:
     user = await make_user()
     account = await new_account(sandbox, [ACME])
-    await connect_user(runtime, user, account, site=ACME)
+    await connect_user(runtime, user, account, site=ACME, sandbox=sandbox)
     return user, account
 
 
-async def webhooks_of(sandbox: SandboxProcess, account: str) -> list[dict[str, Any]]:
+async def webhooks_of(sandbox: Sandbox, account: str) -> list[dict[str, Any]]:
     found = (await sandbox.admin("GET", "/webhooks"))["webhooks"]
     return [w for w in found if w["accountId"] == account and w["cloudId"] == ACME]
 
 
 async def test_set_mapping_registers_one_webhook_with_filters(
-    runtime: Runtime, sandbox: SandboxProcess
+    runtime: Runtime, sandbox: Sandbox
 ) -> None:
     owner, account = await connected_owner(runtime, sandbox)
     room = await create_room(owner, "Mapped")
@@ -79,7 +79,7 @@ async def test_set_mapping_registers_one_webhook_with_filters(
 
 
 async def test_rooms_share_a_webhook_until_the_last_mapping_goes(
-    runtime: Runtime, sandbox: SandboxProcess
+    runtime: Runtime, sandbox: Sandbox
 ) -> None:
     owner, account = await connected_owner(runtime, sandbox)
     first, second = await create_room(owner, "One"), await create_room(owner, "Two")
@@ -112,7 +112,7 @@ async def test_rooms_share_a_webhook_until_the_last_mapping_goes(
     ],
 )
 async def test_invalid_targets_store_nothing(
-    runtime: Runtime, sandbox: SandboxProcess, given: MappingInput, field: str
+    runtime: Runtime, sandbox: Sandbox, given: MappingInput, field: str
 ) -> None:
     owner, account = await connected_owner(runtime, sandbox)
     room = await create_room(owner, "Invalid")
@@ -123,9 +123,7 @@ async def test_invalid_targets_store_nothing(
     assert await webhooks_of(sandbox, account) == []
 
 
-async def test_only_the_owner_changes_the_mapping(
-    runtime: Runtime, sandbox: SandboxProcess
-) -> None:
+async def test_only_the_owner_changes_the_mapping(runtime: Runtime, sandbox: Sandbox) -> None:
     owner, _ = await connected_owner(runtime, sandbox)
     member, _ = await connected_owner(runtime, sandbox)
     stranger, _ = await connected_owner(runtime, sandbox)
@@ -143,7 +141,7 @@ async def test_only_the_owner_changes_the_mapping(
 
 
 async def test_webhook_limit_exceeded_is_failed_with_the_reason(
-    runtime: Runtime, sandbox: SandboxProcess
+    runtime: Runtime, sandbox: Sandbox
 ) -> None:
     owner, account = await connected_owner(runtime, sandbox)
     client = await client_for(runtime, owner)
@@ -170,9 +168,7 @@ async def test_webhook_limit_exceeded_is_failed_with_the_reason(
     assert len(await webhooks_of(sandbox, account)) == 1
 
 
-async def test_refresh_cron_extends_and_reregisters(
-    runtime: Runtime, sandbox: SandboxProcess
-) -> None:
+async def test_refresh_cron_extends_and_reregisters(runtime: Runtime, sandbox: Sandbox) -> None:
     owner, account = await connected_owner(runtime, sandbox)
     plat, app = await create_room(owner, "P"), await create_room(owner, "A")
     kept = await set_mapping(runtime, owner, str(plat.id), MappingInput("PLAT"))
@@ -198,9 +194,7 @@ async def test_refresh_cron_extends_and_reregisters(
     assert in_jira[lost.webhook_ids[0]]["jqlFilter"] == "project = APP"
 
 
-async def test_expired_webhooks_are_registered_again(
-    runtime: Runtime, sandbox: SandboxProcess
-) -> None:
+async def test_expired_webhooks_are_registered_again(runtime: Runtime, sandbox: Sandbox) -> None:
     owner, account = await connected_owner(runtime, sandbox)
     room = await create_room(owner, "Expiring")
     mapping = await set_mapping(runtime, owner, str(room.id), MappingInput("PLAT"))
@@ -217,9 +211,7 @@ async def test_expired_webhooks_are_registered_again(
     assert mapping.webhook_status == "ACTIVE" and mapping.webhook_ids != old_ids
 
 
-async def test_disconnect_deletes_the_webhooks_in_jira(
-    runtime: Runtime, sandbox: SandboxProcess
-) -> None:
+async def test_disconnect_deletes_the_webhooks_in_jira(runtime: Runtime, sandbox: Sandbox) -> None:
     owner, account = await connected_owner(runtime, sandbox)
     for key in ("PLAT", "APP"):
         room = await create_room(owner, key)
@@ -230,14 +222,14 @@ async def test_disconnect_deletes_the_webhooks_in_jira(
     assert not await JiraWebhookRegistration.filter(connection__user_id=owner.id).exists()
 
 
-async def slow_jira(sandbox: SandboxProcess, method: str, delay_ms: int) -> None:
+async def slow_jira(sandbox: Sandbox, method: str, delay_ms: int) -> None:
     """Widen the race window: every `method` on Jira's webhook API takes `delay_ms` longer."""
     rule = {"kind": "latency", "path_contains": "/webhook", "method": method, "delay_ms": delay_ms}
     await sandbox.admin("POST", "/faults", json=rule)
 
 
 async def test_concurrent_mappings_of_one_project_register_one_webhook(
-    runtime: Runtime, sandbox: SandboxProcess
+    runtime: Runtime, sandbox: Sandbox
 ) -> None:
     owner, account = await connected_owner(runtime, sandbox)
     rooms = [await create_room(owner, f"Race {n}") for n in range(4)]
@@ -257,7 +249,7 @@ async def test_concurrent_mappings_of_one_project_register_one_webhook(
 
 
 async def test_remove_racing_set_keeps_the_webhook_the_new_mapping_uses(
-    runtime: Runtime, sandbox: SandboxProcess
+    runtime: Runtime, sandbox: Sandbox
 ) -> None:
     owner, account = await connected_owner(runtime, sandbox)
     leaving, arriving = await create_room(owner, "Leaving"), await create_room(owner, "Arriving")

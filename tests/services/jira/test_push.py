@@ -26,7 +26,7 @@ from models.users import User
 from services.jira import push as jira_push
 from services.jira.clients import client_for
 from services.runtime import Runtime
-from tests.jira_support import SandboxProcess, connect_user, make_user, new_account
+from tests.jira_support import Sandbox, connect_user, make_user, new_account
 
 pytestmark = pytest.mark.usefixtures("database_url")
 ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
@@ -34,9 +34,10 @@ PLAT_SP = "customfield_10026"
 
 
 @pytest.fixture(scope="module")
-async def connected(runtime: Runtime, jira_sandbox: SandboxProcess) -> User:
+async def connected(runtime: Runtime, jira_sandbox: Sandbox) -> User:
     user = await make_user()
-    await connect_user(runtime, user, await new_account(jira_sandbox, [ACME]), site=ACME)
+    account = await new_account(jira_sandbox, [ACME])
+    await connect_user(runtime, user, account, site=ACME, sandbox=jira_sandbox)
     return user
 
 
@@ -49,7 +50,7 @@ class Linked:
 
 
 async def linked_issue(
-    sandbox: SandboxProcess,
+    sandbox: Sandbox,
     user: User,
     estimate: str = "5",
     issue_type: str = "Story",
@@ -96,13 +97,13 @@ async def jira_value(runtime: Runtime, user: User, key: str) -> float | None:
     ).story_points
 
 
-async def calls(sandbox: SandboxProcess, method: str, path: str) -> int:
+async def calls(sandbox: Sandbox, method: str, path: str) -> int:
     found = await sandbox.admin("GET", "/requests", params={"method": method, "path": path})
     return len([r for r in found["requests"] if r.get("status", 200) < 300])
 
 
 async def test_estimate_pushed_with_one_comment_and_second_run_changes_nothing(
-    runtime: Runtime, connected: User, jira_sandbox: SandboxProcess
+    runtime: Runtime, connected: User, jira_sandbox: Sandbox
 ) -> None:
     linked = await linked_issue(jira_sandbox, connected, "8")
     assert await jira_push.run_push(runtime, linked.issue.id) == "PUSHED"
@@ -119,7 +120,7 @@ async def test_estimate_pushed_with_one_comment_and_second_run_changes_nothing(
 
 
 async def test_concurrent_runs_write_once(
-    runtime: Runtime, connected: User, jira_sandbox: SandboxProcess
+    runtime: Runtime, connected: User, jira_sandbox: Sandbox
 ) -> None:
     linked = await linked_issue(jira_sandbox, connected, "3")
     results = await asyncio.gather(
@@ -131,7 +132,7 @@ async def test_concurrent_runs_write_once(
 
 
 async def test_question_mark_is_not_pushed_and_says_why(
-    runtime: Runtime, connected: User, jira_sandbox: SandboxProcess
+    runtime: Runtime, connected: User, jira_sandbox: Sandbox
 ) -> None:
     linked = await linked_issue(jira_sandbox, connected, "?")
     assert await jira_push.run_push(runtime, linked.issue.id) == "NOT_PUSHED"
@@ -142,7 +143,7 @@ async def test_question_mark_is_not_pushed_and_says_why(
 
 
 async def test_field_not_on_screen_uses_board_estimation(
-    runtime: Runtime, connected: User, jira_sandbox: SandboxProcess
+    runtime: Runtime, connected: User, jira_sandbox: Sandbox
 ) -> None:
     linked = await linked_issue(jira_sandbox, connected, "2", issue_type="Bug")
     assert await jira_push.run_push(runtime, linked.issue.id) == "PUSHED"
@@ -151,7 +152,7 @@ async def test_field_not_on_screen_uses_board_estimation(
 
 
 async def test_field_not_on_screen_without_board_fails_with_message(
-    runtime: Runtime, connected: User, jira_sandbox: SandboxProcess
+    runtime: Runtime, connected: User, jira_sandbox: Sandbox
 ) -> None:
     linked = await linked_issue(jira_sandbox, connected, "2", issue_type="Bug", board_id=None)
     assert await jira_push.run_push(runtime, linked.issue.id) == "FAILED"
@@ -161,7 +162,7 @@ async def test_field_not_on_screen_without_board_fails_with_message(
 
 
 async def test_rate_limit_storm_retries_then_pushes(
-    runtime: Runtime, connected: User, jira_sandbox: SandboxProcess
+    runtime: Runtime, connected: User, jira_sandbox: Sandbox
 ) -> None:
     linked = await linked_issue(jira_sandbox, connected, "5", comment_on_push=False)
     rule = {"kind": "rate_limit", "path_contains": linked.jira_id, "remaining": 6}
@@ -186,7 +187,7 @@ async def test_rate_limit_storm_retries_then_pushes(
 
 
 async def test_deleted_jira_issue_fails_with_message(
-    runtime: Runtime, connected: User, jira_sandbox: SandboxProcess
+    runtime: Runtime, connected: User, jira_sandbox: Sandbox
 ) -> None:
     linked = await linked_issue(jira_sandbox, connected, "5")
     await jira_sandbox.admin("DELETE", f"/sites/{ACME}/issues/{linked.key}")
@@ -207,7 +208,7 @@ def test_estimate_number_and_comment_text() -> None:
 
 
 async def test_rerun_after_crash_between_write_and_comment_comments_once(
-    runtime: Runtime, connected: User, jira_sandbox: SandboxProcess
+    runtime: Runtime, connected: User, jira_sandbox: Sandbox
 ) -> None:
     """A run died after Jira took the value, holding the claim: the next one (once the claim
     is stale) does not write again but still posts the one comment."""
@@ -223,7 +224,7 @@ async def test_rerun_after_crash_between_write_and_comment_comments_once(
 
 
 async def test_fresh_claim_of_another_run_is_respected(
-    runtime: Runtime, connected: User, jira_sandbox: SandboxProcess
+    runtime: Runtime, connected: User, jira_sandbox: Sandbox
 ) -> None:
     linked = await linked_issue(jira_sandbox, connected, "8")
     await JiraIssueLink.filter(id=linked.link.id).update(
@@ -234,7 +235,7 @@ async def test_fresh_claim_of_another_run_is_respected(
 
 
 async def test_rate_limit_storm_is_waited_out_by_the_job_queue(
-    runtime: Runtime, connected: User, jira_sandbox: SandboxProcess
+    runtime: Runtime, connected: User, jira_sandbox: Sandbox
 ) -> None:
     """The job under the arq rules (in-process queue): Retry(defer) until Jira lets us in."""
     linked = await linked_issue(jira_sandbox, connected, "3", comment_on_push=False)
@@ -254,10 +255,11 @@ async def test_rate_limit_storm_is_waited_out_by_the_job_queue(
 
 
 async def test_connection_needing_reauth_fails_with_message(
-    runtime: Runtime, jira_sandbox: SandboxProcess
+    runtime: Runtime, jira_sandbox: Sandbox
 ) -> None:
     user = await make_user()
-    await connect_user(runtime, user, await new_account(jira_sandbox, [ACME]), site=ACME)
+    account = await new_account(jira_sandbox, [ACME])
+    await connect_user(runtime, user, account, site=ACME, sandbox=jira_sandbox)
     linked = await linked_issue(jira_sandbox, user, "5")
     await JiraConnection.filter(user_id=user.id).update(status=JiraConnectionStatus.NEEDS_REAUTH)
     assert await jira_push.run_push(runtime, linked.issue.id) == "FAILED"
@@ -266,7 +268,7 @@ async def test_connection_needing_reauth_fails_with_message(
 
 
 async def test_sweeper_requeues_orphaned_pushes_once(
-    runtime: Runtime, connected: User, jira_sandbox: SandboxProcess
+    runtime: Runtime, connected: User, jira_sandbox: Sandbox
 ) -> None:
     """A PENDING push whose job was lost (or whose run died) is pushed by the sweeper; one that
     a live run holds is left alone."""
@@ -304,11 +306,12 @@ async def test_sweeper_requeues_orphaned_pushes_once(
 
 
 async def test_unexpected_failure_ends_failed_instead_of_pending(
-    runtime: Runtime, connected: User, jira_sandbox: SandboxProcess
+    runtime: Runtime, connected: User, jira_sandbox: Sandbox
 ) -> None:
     """Only TryLater is retried: anything else must not leave the link PENDING for the sweeper."""
     user = await make_user()
-    await connect_user(runtime, user, await new_account(jira_sandbox, [ACME]), site=ACME)
+    account = await new_account(jira_sandbox, [ACME])
+    await connect_user(runtime, user, account, site=ACME, sandbox=jira_sandbox)
     linked = await linked_issue(jira_sandbox, user, "5")
     # A stored token that no key opens (a lost key, say): a failure Jira has no part in.
     await JiraConnection.filter(user_id=user.id).update(access_token_enc="v1.gone.AAAA.AAAA")

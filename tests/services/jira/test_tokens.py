@@ -23,14 +23,16 @@ from services.jira.tokens import (
 )
 from services.runtime import Runtime
 from tests.jira_support import (
-    SandboxProcess,
+    Sandbox,
     connect_user,
     make_runtime,
     make_user,
     new_account,
+    sandbox_settings,
     token_calls,
 )
 from tests.support import REDIS_URL, free_port
+from wiring import build_runtime
 
 pytestmark = pytest.mark.usefixtures("database_url")
 
@@ -38,11 +40,15 @@ RuntimeFactory = Callable[..., Awaitable[Runtime]]
 
 
 @pytest.fixture
-async def runtimes(jira_sandbox: SandboxProcess) -> AsyncIterator[RuntimeFactory]:
+async def runtimes(jira_sandbox: Sandbox) -> AsyncIterator[RuntimeFactory]:
     made: list[Runtime] = []
 
-    async def make(**overrides: object) -> Runtime:
-        runtime = await make_runtime(jira_sandbox, **overrides)
+    async def make(*, on_the_network: bool = False, **overrides: object) -> Runtime:
+        """`on_the_network`: a Jira client on real sockets instead of the sandbox's transport."""
+        if on_the_network:
+            runtime = build_runtime(sandbox_settings(jira_sandbox, **overrides))
+        else:
+            runtime = await make_runtime(jira_sandbox, **overrides)
         made.append(runtime)
         return runtime
 
@@ -54,9 +60,10 @@ async def runtimes(jira_sandbox: SandboxProcess) -> AsyncIterator[RuntimeFactory
             await runtime.redis.aclose()
 
 
-async def connected(runtime: Runtime, sandbox: SandboxProcess) -> JiraConnection:
+async def connected(runtime: Runtime, sandbox: Sandbox) -> JiraConnection:
     user = await make_user()
-    return (await connect_user(runtime, user, await new_account(sandbox))).connection
+    account = await new_account(sandbox)
+    return (await connect_user(runtime, user, account, sandbox=sandbox)).connection
 
 
 async def expire_locally(connection: JiraConnection) -> None:
@@ -65,12 +72,12 @@ async def expire_locally(connection: JiraConnection) -> None:
     await JiraConnection.filter(id=connection.id).update(access_expires_at=soon)
 
 
-async def refreshes(sandbox: SandboxProcess) -> int:
+async def refreshes(sandbox: Sandbox) -> int:
     return (await token_calls(sandbox)).get("refresh_token", 0)
 
 
 async def test_fresh_token_is_served_without_refresh(
-    runtimes: RuntimeFactory, jira_sandbox: SandboxProcess
+    runtimes: RuntimeFactory, jira_sandbox: Sandbox
 ) -> None:
     runtime = await runtimes()
     connection = await connected(runtime, jira_sandbox)
@@ -82,7 +89,7 @@ async def test_fresh_token_is_served_without_refresh(
 
 
 async def test_concurrent_callers_share_one_refresh_in_process(
-    runtimes: RuntimeFactory, jira_sandbox: SandboxProcess
+    runtimes: RuntimeFactory, jira_sandbox: Sandbox
 ) -> None:
     runtime = await runtimes()
     connection = await connected(runtime, jira_sandbox)
@@ -103,7 +110,7 @@ async def test_concurrent_callers_share_one_refresh_in_process(
 
 
 async def test_redis_lock_gives_one_refresh_across_runtimes(
-    runtimes: RuntimeFactory, jira_sandbox: SandboxProcess
+    runtimes: RuntimeFactory, jira_sandbox: Sandbox
 ) -> None:
     """Two runtimes = two processes' worth of local locks; only Redis can serialise them."""
     first = await runtimes()
@@ -128,7 +135,7 @@ async def test_redis_lock_gives_one_refresh_across_runtimes(
 
 
 async def test_refresh_after_unauthorized_only_replaces_the_rejected_token(
-    runtimes: RuntimeFactory, jira_sandbox: SandboxProcess
+    runtimes: RuntimeFactory, jira_sandbox: Sandbox
 ) -> None:
     runtime = await runtimes()
     connection = await connected(runtime, jira_sandbox)
@@ -145,7 +152,7 @@ async def test_refresh_after_unauthorized_only_replaces_the_rejected_token(
 
 
 async def test_revoked_grant_marks_needs_reauth_once_and_then_fails_fast(
-    runtimes: RuntimeFactory, jira_sandbox: SandboxProcess
+    runtimes: RuntimeFactory, jira_sandbox: Sandbox
 ) -> None:
     runtime = await runtimes()
     connection = await connected(runtime, jira_sandbox)
@@ -168,11 +175,12 @@ async def test_revoked_grant_marks_needs_reauth_once_and_then_fails_fast(
 
 
 async def test_unreachable_auth_server_is_not_a_reauth(
-    runtimes: RuntimeFactory, jira_sandbox: SandboxProcess
+    runtimes: RuntimeFactory, jira_sandbox: Sandbox
 ) -> None:
     connection = await connected(await runtimes(), jira_sandbox)
     await expire_locally(connection)
-    dead = await runtimes(atlassian_auth_url=f"http://127.0.0.1:{free_port()}")
+    # A real refused connection: nothing listens on that port.
+    dead = await runtimes(on_the_network=True, atlassian_auth_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(JiraAuthUnavailable):
         await ConnectionTokens(dead, connection.id).access_token()
     row = await JiraConnection.get(id=connection.id)
@@ -180,7 +188,7 @@ async def test_unreachable_auth_server_is_not_a_reauth(
 
 
 async def test_no_row_holds_token_plaintext(
-    runtimes: RuntimeFactory, jira_sandbox: SandboxProcess
+    runtimes: RuntimeFactory, jira_sandbox: Sandbox
 ) -> None:
     runtime = await runtimes()
     connection = await connected(runtime, jira_sandbox)
@@ -202,7 +210,7 @@ async def test_no_row_holds_token_plaintext(
 
 
 async def test_ciphertext_copied_to_another_row_or_field_fails(
-    runtimes: RuntimeFactory, jira_sandbox: SandboxProcess
+    runtimes: RuntimeFactory, jira_sandbox: Sandbox
 ) -> None:
     runtime = await runtimes()
     victim = await connected(runtime, jira_sandbox)
@@ -216,7 +224,7 @@ async def test_ciphertext_copied_to_another_row_or_field_fails(
 
 
 async def test_cron_refreshes_what_is_due_and_nothing_else(
-    runtimes: RuntimeFactory, jira_sandbox: SandboxProcess
+    runtimes: RuntimeFactory, jira_sandbox: Sandbox
 ) -> None:
     runtime = await runtimes()
     now = datetime.now(UTC)
