@@ -66,6 +66,7 @@ async def start_runtime(runtime: Runtime, stack: contextlib.AsyncExitStack) -> N
     runtime.bus = make_bus(settings)
     await runtime.bus.start()
     stack.push_async_callback(runtime.bus.close)
+    stack.push_async_callback(runtime.presence.close)
     # Jobs last, so they are closed first (running jobs finish while their clients are open).
     job_ctx = {"runtime": runtime, "settings": settings}
     runtime.jobs = open_job_queue(settings, FUNCTIONS, cron_jobs(settings), job_ctx)

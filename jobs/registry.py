@@ -12,6 +12,7 @@ from arq.worker import Function, func
 
 from core.settings import Settings
 from jobs.jira import auto_import, maintenance, push, tokens, webhook_inbox, webhook_registrations
+from jobs.rooms import voting
 
 FUNCTIONS: list[Function] = [
     func(maintenance.purge_expired, name=maintenance.PURGE_EXPIRED),
@@ -25,6 +26,8 @@ FUNCTIONS: list[Function] = [
     ),
     func(auto_import.poll_auto_imports, name=auto_import.POLL_AUTO_IMPORTS),
     func(auto_import.auto_import_sprint, name=auto_import.AUTO_IMPORT_SPRINT),
+    func(voting.reveal_round, name=voting.REVEAL_ROUND),
+    func(voting.reveal_overdue_rounds, name=voting.REVEAL_OVERDUE_ROUNDS),
 ]
 
 
@@ -32,6 +35,11 @@ def cron_jobs(settings: Settings) -> list[CronJob]:
     """The schedules, in UTC; the inbox sweep's interval is a setting."""
     every_5_minutes = set(range(0, 60, 5))
     return [
+        cron(
+            voting.reveal_overdue_rounds,
+            name=f"cron:{voting.REVEAL_OVERDUE_ROUNDS}",
+            second=set(voting.SWEEP_SECONDS),
+        ),
         cron(
             auto_import.poll_auto_imports,
             name=f"cron:{auto_import.POLL_AUTO_IMPORTS}",

@@ -11,6 +11,7 @@ from typing import Any
 from jobs.jira.auto_import import AUTO_IMPORT_SPRINT
 from jobs.jira.push import PUSH_ESTIMATE
 from jobs.jira.webhook_inbox import PROCESS_JIRA_WEBHOOK
+from jobs.rooms.voting import REVEAL_ROUND
 from services.runtime import Runtime
 
 
@@ -30,8 +31,16 @@ class JobSchedule:
     async def process_jira_webhook(self, delivery_id: int, job_id: str) -> bool:
         return await self._best_effort(PROCESS_JIRA_WEBHOOK, delivery_id, job_id=job_id)
 
-    async def _best_effort(self, name: str, *args: Any, job_id: str) -> bool:
+    async def reveal_round(self, issue_id: int, voting_round: int, after_s: float) -> bool:
+        job_id = f"reveal:{issue_id}:{voting_round}"
+        return await self._best_effort(
+            REVEAL_ROUND, issue_id, voting_round, job_id=job_id, defer_by=after_s
+        )
+
+    async def _best_effort(
+        self, name: str, *args: Any, job_id: str, defer_by: float | None = None
+    ) -> bool:
         """False without a queue: a cron sweeps what was not queued."""
         if self.runtime.jobs is None:
             return False
-        return await self.runtime.jobs.enqueue(name, *args, job_id=job_id)
+        return await self.runtime.jobs.enqueue(name, *args, job_id=job_id, defer_by=defer_by)

@@ -1,74 +1,72 @@
-"""Rooms, issues and voting: queries, mutations and the roomEvents subscription.
+"""Rooms and their members: the room queries, and the room and membership mutations.
 
-Authorization: only members read or change a room. `room(id)` of a room you are not a member of
-is a top-level FORBIDDEN error; an id that names no room is null. Mutations on a room or issue
-you are not a member of are top-level FORBIDDEN; an unknown room/issue id is a NOT_FOUND payload
-error. `roomEvents` refuses non-members and unknown rooms alike with FORBIDDEN.
+Authorization: only members read a room; what a member may change depends on their role
+(services/rooms/access.py). `room(id)` of a room you are not a member of is a top-level
+FORBIDDEN error; an id that names no room is null. A change you may not make is a top-level
+FORBIDDEN; an unknown room id is a NOT_FOUND payload error.
 """
 
 from __future__ import annotations
 
-import asyncio
-import copy
-from collections.abc import AsyncGenerator, Awaitable, Callable, Coroutine
-from datetime import UTC, datetime
+from collections.abc import Awaitable
 from typing import Any, TypeVar
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.types import Info
 
-from core.bus import BusMessage, RoomBus, SlowSubscriber
-from core.bus import Subscription as BusSubscription
-from core.bus.fanout import iterate
-from models.rooms import Issue as IssueModel
+from models.rooms import RoomMember as RoomMemberModel
 from resolvers.errors import Forbidden
 from resolvers.payloads import payload_mutation
 from resolvers.permissions import require_user
 from schema.context import Context
-from schema.loaders import Loaders
+from schema.types.issues import Issue
 from schema.types.rooms import (
-    AddIssueInput,
-    AddIssuePayload,
     CreateRoomInput,
     CreateRoomPayload,
-    EstimatePushUpdated,
-    Issue,
-    IssueAdded,
-    IssueRemoved,
-    IssueUpdated,
+    DeckCardInput,
     JoinRoomPayload,
-    RemoveIssuePayload,
     Room,
-    RoomEvent,
-    RoomJiraMappingUpdated,
-    VotingPayload,
-    VotingUpdated,
+    RoomMember,
+    RoomMemberPayload,
+    RoomPayload,
+    RoomRole,
+    UpdateRoomInput,
 )
-from services.rooms import rooms, voting
-from services.rooms.events import RoomEventKind
+from services.rooms import members, rooms
+from services.rooms.access import RoomAccessDenied
 
 T = TypeVar("T")
-SLOW_SUBSCRIBER = "SLOW_SUBSCRIBER"  # extensions.code when a client fell too far behind
 
 
-def _bus(info: Info[Context, None]) -> RoomBus | None:
-    return info.context.runtime.bus
-
-
-async def _guarded(call: Awaitable[T]) -> T:
+async def guarded(call: Awaitable[T]) -> T:
+    """Queries have no payload: a room-access refusal is a top-level FORBIDDEN."""
     try:
         return await call
-    except rooms.RoomAccessDenied as denied:
+    except RoomAccessDenied as denied:
         raise Forbidden(denied.message) from None
 
 
-async def _voting(
-    info: Info[Context, None], action: Callable[..., Awaitable[IssueModel]], *args: Any
-) -> VotingPayload:
-    user = await require_user(info)
-    issue = await action(info.context.runtime, user, *args)
-    return VotingPayload(issue=Issue.from_model(issue))
+def _pairs(cards: list[DeckCardInput] | None) -> list[tuple[str, float | None]] | None:
+    return None if cards is None else [(card.label, card.value) for card in cards]
+
+
+def _given(value: Any) -> Any:
+    return None if value is strawberry.UNSET else value
+
+
+def _settings(input: UpdateRoomInput) -> rooms.RoomSettings:
+    return rooms.RoomSettings(
+        name=_given(input.name),
+        cards=_pairs(_given(input.cards)),
+        auto_reveal=_given(input.auto_reveal),
+        default_voting_seconds=_given(input.default_voting_seconds),
+        clear_default_voting_seconds=input.default_voting_seconds is None,
+    )
+
+
+def _membership(member: RoomMemberModel) -> RoomMember:
+    row = {"role": member.role, "joined_at": member.joined_at, "user_id": member.user_id}  # type: ignore[attr-defined]
+    return RoomMember.from_row(member.room_id, row)  # type: ignore[attr-defined]
 
 
 @strawberry.type
@@ -76,7 +74,7 @@ class Query:
     @strawberry.field(description="A room you are a member of; null if no room has this id.")
     async def room(self, info: Info[Context, None], id: strawberry.ID) -> Room | None:
         user = await require_user(info)
-        room = await _guarded(rooms.room_for_member(user.id, id))
+        room = await guarded(rooms.room_for_member(user.id, id))
         return Room.from_model(room) if room else None
 
     @strawberry.field(description="Rooms you are a member of, oldest first.")
@@ -89,153 +87,70 @@ class Query:
     )
     async def issue(self, info: Info[Context, None], id: strawberry.ID) -> Issue | None:
         user = await require_user(info)
-        issue = await _guarded(rooms.issue_for_member(user.id, id))
+        issue = await guarded(rooms.issue_for_member(user.id, id))
         return Issue.from_model(issue) if issue else None
 
 
 @strawberry.type
 class Mutation:
-    @payload_mutation("Create a room; you become its owner and first member.")
+    @payload_mutation("Create a room; you become its owner, first member and facilitator.")
     async def create_room(
         self, info: Info[Context, None], input: CreateRoomInput
     ) -> CreateRoomPayload:
         user = await require_user(info)
-        room = await rooms.create_room(user, input.name, input.deck)
+        settings = rooms.RoomSettings(
+            name=input.name,
+            deck=input.deck,
+            cards=_pairs(input.cards),
+            auto_reveal=input.auto_reveal,
+            default_voting_seconds=input.default_voting_seconds,
+        )
+        room = await rooms.create_configured_room(user, settings)
         return CreateRoomPayload(room=Room.from_model(room))
 
-    @payload_mutation("Join a room by its id (idempotent).")
-    async def join_room(self, info: Info[Context, None], room_id: strawberry.ID) -> JoinRoomPayload:
+    @payload_mutation("Join a room by its id (idempotent); as a spectator to watch only.")
+    async def join_room(
+        self, info: Info[Context, None], room_id: strawberry.ID, as_spectator: bool | None = False
+    ) -> JoinRoomPayload:
         user = await require_user(info)
-        room = await rooms.join_room(user, room_id)
+        bus = info.context.runtime.bus
+        room = await rooms.join_room(user, room_id, bus, as_spectator=bool(as_spectator))
         return JoinRoomPayload(room=Room.from_model(room))
 
-    @payload_mutation("Add an issue at the end of the room's list.")
-    async def add_issue(self, info: Info[Context, None], input: AddIssueInput) -> AddIssuePayload:
+    @payload_mutation("Change the room's name, cards, autoReveal or timer (facilitators).")
+    async def update_room(
+        self, info: Info[Context, None], room_id: strawberry.ID, input: UpdateRoomInput
+    ) -> RoomPayload:
         user = await require_user(info)
-        issue = await rooms.add_issue(
-            user, input.room_id, input.title, input.description, _bus(info)
-        )
-        return AddIssuePayload(issue=Issue.from_model(issue))
+        runtime = info.context.runtime
+        room = await rooms.update_room(runtime, user, room_id, _settings(input))
+        return RoomPayload(room=Room.from_model(room))
 
-    @payload_mutation("Delete an issue and its votes.")
-    async def remove_issue(
-        self, info: Info[Context, None], issue_id: strawberry.ID
-    ) -> RemoveIssuePayload:
+    @payload_mutation("Give a member another role (facilitators; the owner stays one).")
+    async def set_member_role(
+        self,
+        info: Info[Context, None],
+        room_id: strawberry.ID,
+        user_id: strawberry.ID,
+        role: RoomRole,
+    ) -> RoomMemberPayload:
         user = await require_user(info)
-        issue = await rooms.remove_issue(user, issue_id, _bus(info))
-        return RemoveIssuePayload(issue_id=strawberry.ID(str(issue.id)))
+        runtime = info.context.runtime
+        member = await members.set_member_role(runtime, user, room_id, user_id, role)
+        return RoomMemberPayload(membership=_membership(member))
 
-    @payload_mutation("Open a new voting round (clears votes and estimate).")
-    async def start_voting(
-        self, info: Info[Context, None], issue_id: strawberry.ID
-    ) -> VotingPayload:
-        return await _voting(info, voting.start_voting, issue_id)
+    @payload_mutation("Remove a member (facilitators); their subscriptions to the room end.")
+    async def remove_member(
+        self, info: Info[Context, None], room_id: strawberry.ID, user_id: strawberry.ID
+    ) -> RoomMemberPayload:
+        user = await require_user(info)
+        member = await members.remove_member(info.context.runtime, user, room_id, user_id)
+        return RoomMemberPayload(membership=_membership(member))
 
-    @payload_mutation("Vote a card of the deck; a revote replaces your vote.")
-    async def cast_vote(
-        self, info: Info[Context, None], issue_id: strawberry.ID, value: str
-    ) -> VotingPayload:
-        return await _voting(info, voting.cast_vote, issue_id, value)
-
-    @payload_mutation("Show everyone's votes.")
-    async def reveal_votes(
-        self, info: Info[Context, None], issue_id: strawberry.ID
-    ) -> VotingPayload:
-        return await _voting(info, voting.reveal_votes, issue_id)
-
-    @payload_mutation("Record the agreed estimate (a card of the deck).")
-    async def complete_issue_voting(
-        self, info: Info[Context, None], issue_id: strawberry.ID, final_estimate: str
-    ) -> VotingPayload:
-        return await _voting(info, voting.complete_issue_voting, issue_id, final_estimate)
-
-
-@strawberry.type
-class Subscription:
-    @strawberry.subscription(description="Every change in a room you are a member of, in order.")
-    async def room_events(
+    @payload_mutation("Leave a room (its owner cannot).")
+    async def leave_room(
         self, info: Info[Context, None], room_id: strawberry.ID
-    ) -> AsyncGenerator[RoomEvent, None]:
-        # A plain coroutine returning the generator: refusals surface before the stream starts.
+    ) -> RoomMemberPayload:
         user = await require_user(info)
-        room = await _guarded(rooms.room_for_member(user.id, room_id))
-        bus = _bus(info)
-        if room is None or bus is None:
-            raise Forbidden(rooms.RoomAccessDenied.default_message)
-        return _room_events(info, str(room.id), bus.subscribe(str(room.id)))
-
-
-async def _room_events(
-    info: Info[Context, None], room_id: str, subscription: BusSubscription
-) -> AsyncGenerator[RoomEvent, None]:
-    viewer = info.context.user
-    viewer_id = viewer.id if viewer is not None else None
-    messages = iterate(subscription)
-    while True:
-        try:
-            message = await anext(messages)
-        except StopAsyncIteration:
-            return
-        except SlowSubscriber as exc:  # ends this subscription with a clear, expected error
-            raise GraphQLError(str(exc), extensions={"code": SLOW_SUBSCRIBER}) from None
-        # Fresh loaders per event, shared by this process's subscribers of the same message.
-        loaders = message.scratch.setdefault("loaders", Loaders())
-        info.context.fresh_loaders(loaders)
-        event = await _shared(message.scratch, "event", _to_event(loaders, room_id, message))
-        if event is not None:
-            yield _for_viewer(message.scratch, event, viewer_id)
-
-
-async def _shared(scratch: dict[str, Any], key: str, make: Coroutine[Any, Any, T]) -> T:
-    """Run `make` once per message; every local subscriber of the message awaits that run."""
-    task = scratch.get(key)
-    if task is None:
-        task = scratch[key] = asyncio.ensure_future(make)
-    else:
-        make.close()  # another subscriber's run is in flight or done
-    return await asyncio.shield(task)
-
-
-def _for_viewer(scratch: dict[str, Any], event: RoomEvent, viewer_id: int | None) -> RoomEvent:
-    """One payload object per message and viewer: only votes differ between viewers, so
-    subscribers with the same viewer share one execution (schema/execution.py)."""
-    key = ("viewer-event", viewer_id)
-    payload = scratch.get(key)
-    if payload is None:
-        payload = scratch[key] = copy.copy(event)
-        payload.shared_results = {}  # type: ignore[union-attr]
-    return payload
-
-
-async def _to_event(loaders: Loaders, room_id: str, message: BusMessage) -> RoomEvent | None:
-    payload = message.event
-    at = _parse_at(payload.get("at"))
-    kind = payload.get("kind")
-    if kind == RoomEventKind.ROOM_JIRA_MAPPING_UPDATED:
-        return RoomJiraMappingUpdated(room_id=strawberry.ID(room_id), at=at)
-    issue_id = rooms.parse_issue_id(payload.get("issueId") or "")
-    if issue_id is None:
-        return None
-    row = await loaders.issue.load(issue_id)
-    if row is not None and str(row["room_id"]) != room_id:
-        return None  # not this room's issue: ignore the hint
-    if row is None or kind == RoomEventKind.ISSUE_REMOVED:
-        return IssueRemoved(issue_id=strawberry.ID(str(issue_id)), issue=None, at=at)
-    issue = Issue.from_row(row)
-    event_type = _ISSUE_EVENTS.get(kind or "")
-    return event_type(issue=issue, at=at) if event_type else None
-
-
-_ISSUE_EVENTS: dict[str, Any] = {
-    RoomEventKind.ISSUE_ADDED: IssueAdded,
-    RoomEventKind.ISSUE_UPDATED: IssueUpdated,
-    RoomEventKind.VOTING_UPDATED: VotingUpdated,
-    RoomEventKind.ESTIMATE_PUSH_UPDATED: EstimatePushUpdated,
-}
-
-
-def _parse_at(value: object) -> datetime:
-    try:
-        return datetime.fromisoformat(str(value))
-    except ValueError:
-        return datetime.now(UTC)
+        member = await members.leave_room(info.context.runtime, user, room_id)
+        return RoomMemberPayload(membership=_membership(member))

@@ -16,7 +16,7 @@ from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from core.settings import Settings
-from resolvers import rooms, users
+from resolvers import room_events, rooms, users, voting
 from resolvers.jira import browse as jira_browse
 from resolvers.jira import connection as jira_connection
 from resolvers.jira import importing as jira_import
@@ -33,11 +33,12 @@ MUTATIONS: tuple[type, ...] = (
     users.Mutation,
     jira_connection.Mutation,
     rooms.Mutation,
+    voting.Mutation,
     jira_push.Mutation,
     jira_import.Mutation,
     jira_mapping.Mutation,
 )
-SUBSCRIPTIONS: tuple[type, ...] = (rooms.Subscription,)
+SUBSCRIPTIONS: tuple[type, ...] = (room_events.Subscription,)
 
 
 class Schema(strawberry.Schema):

@@ -28,11 +28,11 @@ class Context:
 
     @cached_property
     def loaders(self) -> Loaders:
-        return Loaders()
+        return Loaders(self.runtime.presence)
 
     def fresh_loaders(self, loaders: Loaders | None = None) -> Loaders:
         """New loaders (subscriptions call this per event so each event reads fresh rows).
 
         Pass `loaders` to share one fresh set between the subscribers of the same event."""
-        self.__dict__["loaders"] = loaders or Loaders()
+        self.__dict__["loaders"] = loaders or Loaders(self.runtime.presence)
         return self.loaders

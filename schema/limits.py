@@ -40,12 +40,9 @@ from graphql import (
 
 from services.jira.browse import DEFAULT_PAGE, MAX_PAGE
 from services.jira.importing import MAX_KEYS
-from services.rooms.rooms import (
-    MAX_CARDS,
-    MAX_ISSUES_PER_ROOM,
-    MAX_MEMBERS_PER_ROOM,
-    MAX_ROOMS_PER_USER,
-)
+from services.rooms.cards import MAX_CARDS
+from services.rooms.rooms import MAX_ISSUES_PER_ROOM, MAX_MEMBERS_PER_ROOM, MAX_ROOMS_PER_USER
+from services.rooms.voting import MAX_KEPT_ROUNDS
 
 # The documented maximum length of every list field without a `first` argument.
 # tests/schema/test_limits.py fails when a list field of the schema is missing here.
@@ -54,8 +51,13 @@ LIST_BOUNDS: dict[str, int] = {
     "Query.jiraSprints": 200,  # sprints a board shows as active or future
     "Room.issues": MAX_ISSUES_PER_ROOM,
     "Room.members": MAX_MEMBERS_PER_ROOM,
+    "Room.memberships": MAX_MEMBERS_PER_ROOM,
     "Room.deck": MAX_CARDS,
+    "Room.cards": MAX_CARDS,
     "Issue.votes": MAX_MEMBERS_PER_ROOM,  # one vote per member and round
+    "Issue.rounds": MAX_KEPT_ROUNDS,
+    "VotingRound.votes": MAX_MEMBERS_PER_ROOM,
+    "VoteStats.mode": MAX_CARDS,
     "ImportJiraIssuesPayload.issues": MAX_KEYS,
     "JiraConnection.sites": 50,  # Jira sites one Atlassian account is granted
     "JiraConnection.scopes": 20,
@@ -67,7 +69,10 @@ LIST_BOUNDS: dict[str, int] = {
 }
 PAYLOAD_ERRORS_BOUND = MAX_KEYS  # `errors` of any payload: at most one per input item
 # Fields whose values may be large count as this many fields (20,000 characters ~ 20 fields).
-FIELD_WEIGHTS: dict[str, int] = {"Issue.description": 20}
+FIELD_WEIGHTS: dict[str, int] = {
+    "Issue.description": 20,
+    "Room.reportCsv": 2 * MAX_ISSUES_PER_ROOM,  # a row per issue, its title and Jira URL
+}
 INTROSPECTION_COST = 1000
 MAX_INTROSPECTION_DEPTH = 20  # GraphiQL's own introspection query needs 14
 _COST_CAP = 10**18  # multiplications stop growing here (the answer is "too much" anyway)

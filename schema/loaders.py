@@ -9,6 +9,7 @@ from strawberry.dataloader import DataLoader
 from models.jira import RoomJiraMapping
 from models.users import User
 from services.rooms import queries as rooms_queries
+from core.presence import Presence
 
 
 async def _load_room_jira_mappings(room_ids: list[object]) -> list[RoomJiraMapping | None]:
@@ -21,7 +22,14 @@ async def _load_users(ids: list[int]) -> list[User | None]:
     return [rows.get(i) for i in ids]
 
 
+async def _nobody_online(room_ids: list[str]) -> list[set[int]]:
+    return [set() for _ in room_ids]
+
+
 class Loaders:
+    def __init__(self, presence: Presence | None = None) -> None:
+        self.presence = presence
+
     @cached_property
     def user(self) -> DataLoader[int, User | None]:
         return DataLoader(load_fn=_load_users)
@@ -42,6 +50,20 @@ class Loaders:
     @cached_property
     def room_member_ids(self) -> DataLoader[object, list[int]]:
         return DataLoader(load_fn=rooms_queries.member_ids_by_room)
+
+    @cached_property
+    def room_memberships(self) -> DataLoader[object, list[rooms_queries.Row]]:
+        return DataLoader(load_fn=rooms_queries.memberships_by_room)
+
+    @cached_property
+    def room_online(self) -> DataLoader[str, set[int]]:
+        """Members online per room (presence: any server process)."""
+        online = self.presence.online if self.presence is not None else _nobody_online
+        return DataLoader(load_fn=online)  # type: ignore[arg-type]
+
+    @cached_property
+    def issue_rounds(self) -> DataLoader[int, list[rooms_queries.Row]]:
+        return DataLoader(load_fn=rooms_queries.rounds_by_issue)
 
     @cached_property
     def issue_jira_link(self) -> DataLoader[int, rooms_queries.Row | None]:

@@ -20,6 +20,7 @@ from core.bus import RoomBus
 from core.jobs import JobQueue
 from core.locks import KeyedLocks
 from core.settings import Settings
+from core.presence import Presence, make_presence
 
 if TYPE_CHECKING:  # the domains' types, for the hook signatures only
     from models.jira import JiraConnection
@@ -65,6 +66,8 @@ class Scheduler(Protocol):
 
     async def process_jira_webhook(self, delivery_id: int, job_id: str) -> bool: ...
 
+    async def reveal_round(self, issue_id: int, voting_round: int, after_s: float) -> bool: ...
+
 
 @dataclass
 class Runtime:
@@ -82,3 +85,8 @@ class Runtime:
     def locks(self) -> KeyedLocks:
         """Single-flight locks: in this process, and across processes when Redis is set."""
         return KeyedLocks(self.redis, self.settings.redis_prefix)
+
+    @cached_property
+    def presence(self) -> Presence:
+        """Who holds a live roomEvents subscription: across processes when Redis is set."""
+        return make_presence(self.redis, self.settings.redis_prefix)

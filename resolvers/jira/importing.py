@@ -9,8 +9,8 @@ from resolvers.payloads import payload_mutation
 from resolvers.permissions import require_premium
 from schema.context import Context
 from schema.types.common import UserError
+from schema.types.issues import Issue
 from schema.types.jira.importing import ImportJiraIssuesPayload
-from schema.types.rooms import Issue
 from services.jira import importing as jira_import
 
 

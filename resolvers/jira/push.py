@@ -8,8 +8,8 @@ from strawberry.types import Info
 from resolvers.payloads import payload_mutation
 from resolvers.permissions import require_premium
 from schema.context import Context
+from schema.types.issues import JiraIssueLink
 from schema.types.jira.push import PushEstimatePayload
-from schema.types.rooms import JiraIssueLink
 from services.jira import push as service
 from services.rooms.queries import JIRA_LINK_FIELDS
 

@@ -10,13 +10,15 @@ timeout, when arq runs the job again); a value Jira already holds is not written
 estimate whose comment was posted is stored right after posting, and a run that died between
 Jira's 201 and that record is covered by looking first: when our newest comment on the issue
 (author = the connection's account) already has this text, it is not posted again.
-Non-numeric cards ("?", "☕") end NOT_PUSHED with the reason in push_error.
+Cards without a value ("?", "☕") end NOT_PUSHED with the reason in push_error; a card
+with a value pushes that value (a T-shirt deck's "M" may push 3).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,11 +36,12 @@ from models.jira import (
     JiraIssueLink,
     RoomJiraMapping,
 )
-from models.rooms import Issue, Vote
+from models.rooms import Issue, Room, Vote
 from models.users import User
 from services.jira.browse import estimation_field
 from services.jira.clients import client_for
 from services.jira.errors import service_error_for
+from services.rooms.cards import Card, card_for, cards_of, label_value
 from services.rooms.events import RoomEventKind, publish_room_event
 from services.rooms.rooms import require_issue_member
 from services.runtime import Runtime
@@ -57,18 +60,18 @@ class PushFailed(Exception):
         self.status = status
 
 
-def estimate_number(estimate: str) -> float | int:
-    """The card as a number for a story-points field, or PushFailed(NOT_PUSHED) saying why."""
-    try:
-        number = float(estimate.strip())
-    except ValueError:
+def estimate_value(estimate: str, cards: Sequence[Card]) -> float | int:
+    """The final card's value, the number a story-points field takes (a T-shirt deck's "M" may
+    be 3), or PushFailed(NOT_PUSHED) saying why: a card without a value is never pushed. A
+    card no longer in the deck is read as the number its label says."""
+    card = card_for(cards, estimate)
+    value = card.value if card is not None else label_value(estimate.strip())
+    if value is None:
         raise PushFailed(
-            f"'{estimate}' is not a number; nothing was pushed to Jira.",
+            f"The card '{estimate}' has no value; nothing was pushed to Jira.",
             EstimatePushStatus.NOT_PUSHED,
-        ) from None
-    if number != number or number in (float("inf"), float("-inf")):
-        raise PushFailed(f"'{estimate}' is not a number; nothing was pushed to Jira.")
-    return int(number) if number.is_integer() else number
+        )
+    return int(value) if float(value).is_integer() else value
 
 
 def comment_text(estimate: str, votes: list[tuple[str, str]]) -> str:
@@ -191,7 +194,8 @@ async def _push(runtime: Runtime, link: JiraIssueLink, issue: Issue) -> str:
     estimate = issue.final_estimate
     if estimate is None:
         raise PushFailed("The issue has no final estimate.", EstimatePushStatus.NOT_PUSHED)
-    value = estimate_number(estimate)
+    room = await Room.get(id=issue.room_id)
+    value = estimate_value(estimate, cards_of(room.deck))
     mapping = await RoomJiraMapping.get_or_none(room_id=issue.room_id)
     if mapping is None:
         raise PushFailed("The room is no longer mapped to a Jira project.")

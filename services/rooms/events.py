@@ -1,7 +1,8 @@
 """Room events: the hints services publish on the bus after a change is committed.
 
-An event is `{"kind": RoomEventKind, "issueId": str | None, "at": ISO-8601 UTC}`; receivers read
-the current state from the database. Publishing never fails the change that caused it.
+An event is `{"kind": RoomEventKind, "issueId": str | None, "at": ISO-8601 UTC}`, and for
+MEMBER_UPDATED also `"userId": str` and `"removed": bool`; receivers read the current state
+from the database. Publishing never fails the change that caused it.
 """
 
 from __future__ import annotations
@@ -23,13 +24,16 @@ class RoomEventKind(StrEnum):
     VOTING_UPDATED = "VOTING_UPDATED"
     ESTIMATE_PUSH_UPDATED = "ESTIMATE_PUSH_UPDATED"
     ROOM_JIRA_MAPPING_UPDATED = "ROOM_JIRA_MAPPING_UPDATED"
+    ROOM_UPDATED = "ROOM_UPDATED"  # name, cards, autoReveal, defaultVotingSeconds
+    MEMBER_UPDATED = "MEMBER_UPDATED"  # joined, role changed, removed or left, online or not
 
 
-def room_event(kind: RoomEventKind, issue_id: int | None = None) -> dict[str, Any]:
+def room_event(kind: RoomEventKind, issue_id: int | None = None, **extra: object) -> dict[str, Any]:
     return {
         "kind": kind.value,
         "issueId": str(issue_id) if issue_id is not None else None,
         "at": datetime.now(UTC).isoformat(),
+        **extra,
     }
 
 
@@ -37,9 +41,33 @@ async def publish_room_event(
     bus: RoomBus | None, room_id: object, kind: RoomEventKind, issue_id: int | None = None
 ) -> None:
     """Tell the room's subscribers that something changed. Call after the transaction commits."""
+    await _publish(bus, room_id, room_event(kind, issue_id))
+
+
+async def publish_member_event(
+    bus: RoomBus | None,
+    room_id: object,
+    user_id: int,
+    *,
+    removed: bool = False,
+    role: str | None = None,
+    joined_at: datetime | None = None,
+) -> None:
+    """A member joined, changed role, went online or offline, or (`removed`, with the role and
+    joining time they had) is gone."""
+    extra: dict[str, object] = {"userId": str(user_id), "removed": removed}
+    if role is not None:
+        extra["role"] = role
+    if joined_at is not None:
+        extra["joinedAt"] = joined_at.isoformat()
+    await _publish(bus, room_id, room_event(RoomEventKind.MEMBER_UPDATED, **extra))
+
+
+async def _publish(bus: RoomBus | None, room_id: object, event: dict[str, Any]) -> None:
     if bus is None:
         return
+    kind = event["kind"]
     try:
-        await bus.publish(str(room_id), room_event(kind, issue_id))
+        await bus.publish(str(room_id), event)
     except Exception:  # a lost hint must not undo or fail a committed change
         log.exception("room event %s for room %s not published", kind, room_id)

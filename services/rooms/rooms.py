@@ -1,50 +1,63 @@
-"""Rooms: create, join, membership (the rule behind every room read and change), issues."""
+"""Rooms: create, configure, join, read as a member; their issues: add, remove, move."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from tortoise.transactions import in_transaction
 
 from core.bus import RoomBus
-from core.errors import AccessDenied, ErrorCode, ServiceError, invalid
+from core.db import update_rows
+from core.errors import ErrorCode, ServiceError, invalid
 from core.text import checked_text
-from models.rooms import Issue, Room, RoomMember
+from models.rooms import Issue, IssueStatus, Room, RoomMember, RoomRole
 from models.users import User
-from services.rooms.events import RoomEventKind, publish_room_event
+from services.rooms.access import (
+    FACILITATORS,
+    VOTERS,
+    RoomAccessDenied,
+    is_member,
+    parse_issue_id,
+    parse_room_id,
+    require_role,
+)
+from services.rooms.cards import (
+    DEFAULT_CARDS,
+    Card,
+    cards_from_input,
+    cards_from_labels,
+    stored_cards,
+)
+from services.rooms.events import (
+    RoomEventKind,
+    publish_member_event,
+    publish_room_event,
+)
+from services.runtime import Runtime
 
-DEFAULT_DECK: tuple[str, ...] = ("0", "1", "2", "3", "5", "8", "13", "21", "?", "☕")
-MAX_CARDS = 30
-MAX_CARD_LENGTH = 16
 MAX_ROOM_NAME = 120
 MAX_TITLE = 255
 MAX_DESCRIPTION = 20_000
+MIN_VOTING_SECONDS, MAX_VOTING_SECONDS = 10, 604_800  # a week
 # Bounds the API documents (README, "Limits") and the query cost limit counts on.
 MAX_ROOMS_PER_USER = 200  # rooms a user may be a member of
 MAX_MEMBERS_PER_ROOM = 100
 MAX_ISSUES_PER_ROOM = 500
 
-
-class RoomAccessDenied(AccessDenied):
-    """The user is not a member of the room (the API answers a top-level FORBIDDEN)."""
-
-    default_message = "You are not a member of this room."
+__all__ = ["RoomAccessDenied", "is_member", "parse_issue_id", "parse_room_id"]
 
 
-def parse_room_id(room_id: str) -> uuid.UUID | None:
-    """The room id as a UUID, or None when it cannot name a room."""
-    try:
-        return uuid.UUID(str(room_id))
-    except ValueError:
-        return None
+@dataclass(frozen=True)
+class RoomSettings:
+    """What createRoom and updateRoom may set; None leaves a setting as it is."""
 
-
-def parse_issue_id(issue_id: str | int) -> int | None:
-    try:
-        value = int(issue_id)
-    except (TypeError, ValueError):
-        return None
-    return value if 0 < value < 2**63 else None
+    name: str | None = None
+    cards: list[tuple[str, float | None]] | None = None
+    deck: list[str] | None = None  # the legacy deck input: labels only
+    auto_reveal: bool | None = None
+    default_voting_seconds: int | None = None
+    clear_default_voting_seconds: bool = False
 
 
 def normalize_room_name(name: str) -> str:
@@ -74,41 +87,85 @@ def normalize_description(description: str | None) -> str | None:
     return description or None
 
 
-def normalize_deck(deck: list[str] | None) -> list[str]:
-    """The deck as given (cards trimmed), or the default; 2..30 distinct cards of 1..16 chars."""
-    if deck is None:
-        return list(DEFAULT_DECK)
-    if not 2 <= len(deck) <= MAX_CARDS:
-        raise invalid(f"A deck has 2 to {MAX_CARDS} cards.", "deck")
-    cards = [checked_text(card, "deck", max_length=MAX_CARD_LENGTH).strip() for card in deck]
-    if not 2 <= len(cards) <= MAX_CARDS:
-        raise invalid(f"A deck has 2 to {MAX_CARDS} cards.", "deck")
-    if any(not 1 <= len(card) <= MAX_CARD_LENGTH for card in cards):
-        raise ServiceError(
-            ErrorCode.VALIDATION, f"Each card is 1 to {MAX_CARD_LENGTH} characters.", "deck"
-        )
-    if len(set(cards)) != len(cards):
-        raise invalid("Cards must be distinct.", "deck")
-    return cards
+def checked_voting_seconds(seconds: int | None, field: str) -> int | None:
+    if seconds is not None and not MIN_VOTING_SECONDS <= seconds <= MAX_VOTING_SECONDS:
+        raise invalid(f"A timer runs {MIN_VOTING_SECONDS} to {MAX_VOTING_SECONDS} seconds.", field)
+    return seconds
+
+
+def _cards(settings: RoomSettings) -> list[Card] | None:
+    if settings.cards is not None:
+        return cards_from_input(settings.cards, "cards")
+    if settings.deck is not None:
+        return cards_from_labels(settings.deck, "deck")
+    return None
 
 
 async def create_room(owner: User, name: str, deck: list[str] | None = None) -> Room:
-    name, cards = normalize_room_name(name), normalize_deck(deck)
+    return await create_configured_room(owner, RoomSettings(name=name, deck=deck))
+
+
+async def create_configured_room(owner: User, settings: RoomSettings) -> Room:
+    """A room owned by `owner`, its first member and a facilitator."""
+    name = normalize_room_name(settings.name or "")
+    cards = _cards(settings) or list(DEFAULT_CARDS)
+    seconds = checked_voting_seconds(settings.default_voting_seconds, "defaultVotingSeconds")
     async with in_transaction():
         await _lock_user(owner)
         await _require_room_to_spare(owner)
-        room = await Room.create(name=name, deck=cards, owner_id=owner.id)
-        await RoomMember.create(room_id=room.id, user_id=owner.id)
+        room = await Room.create(
+            name=name,
+            deck=stored_cards(cards),
+            owner_id=owner.id,
+            auto_reveal=bool(settings.auto_reveal),
+            default_voting_seconds=seconds,
+        )
+        await RoomMember.create(room_id=room.id, user_id=owner.id, role=RoomRole.FACILITATOR)
     return room
 
 
-async def join_room(user: User, room_id: str) -> Room:
-    """Become a member (idempotent). Knowing the room's id is the invitation."""
+async def update_room(runtime: Runtime, user: User, room_id: str, settings: RoomSettings) -> Room:
+    """Facilitators only; the cards cannot change while a round is open on an issue."""
+    room = await require_member(user.id, room_id)
+    await require_role(user.id, room.id, FACILITATORS, "change the room's settings")
+    values: dict[str, object] = {}
+    if settings.name is not None:
+        values["name"] = normalize_room_name(settings.name)
+    cards = _cards(settings)
+    if settings.auto_reveal is not None:
+        values["auto_reveal"] = settings.auto_reveal
+    if settings.clear_default_voting_seconds or settings.default_voting_seconds is not None:
+        field = "input.defaultVotingSeconds"
+        values["default_voting_seconds"] = checked_voting_seconds(
+            settings.default_voting_seconds, field
+        )
+    async with in_transaction():
+        await Room.filter(id=room.id).select_for_update().first()
+        if cards is not None:
+            if await Issue.exists(room_id=room.id, status=IssueStatus.VOTING):
+                raise ServiceError(
+                    ErrorCode.INVALID_STATE,
+                    "The cards cannot change while a round is open: reveal it first.",
+                    "input.cards",
+                )
+            values["deck"] = stored_cards(cards)
+        if values:
+            await Room.filter(id=room.id).update(**values)
+    await publish_room_event(runtime.bus, room.id, RoomEventKind.ROOM_UPDATED)
+    return await Room.get(id=room.id)
+
+
+async def join_room(
+    user: User, room_id: str, bus: RoomBus | None = None, *, as_spectator: bool = False
+) -> Room:
+    """Become a member (idempotent: a member keeps their role). Knowing the room's id is the
+    invitation; `as_spectator` joins to watch only."""
     room = await get_room(room_id)
     if room is None:
         raise ServiceError(ErrorCode.NOT_FOUND, "No room with this id.", "roomId")
     if await is_member(user.id, room.id):
         return room
+    role = RoomRole.SPECTATOR if as_spectator else RoomRole.VOTER
     async with in_transaction():
         await _lock_user(user)
         await Room.filter(id=room.id).select_for_update().first()
@@ -120,8 +177,9 @@ async def join_room(user: User, room_id: str) -> Room:
                 "roomId",
             )
         await RoomMember.bulk_create(
-            [RoomMember(room_id=room.id, user_id=user.id)], ignore_conflicts=True
+            [RoomMember(room_id=room.id, user_id=user.id, role=role)], ignore_conflicts=True
         )
+    await publish_member_event(bus, room.id, user.id)
     return room
 
 
@@ -141,10 +199,6 @@ async def _require_room_to_spare(user: User) -> None:
 async def get_room(room_id: str) -> Room | None:
     parsed = parse_room_id(room_id)
     return await Room.get_or_none(id=parsed) if parsed else None
-
-
-async def is_member(user_id: int, room_id: uuid.UUID | str) -> bool:
-    return await RoomMember.exists(room_id=room_id, user_id=user_id)
 
 
 async def room_for_member(user_id: int, room_id: str) -> Room | None:
@@ -200,6 +254,7 @@ async def add_issue(
     user: User, room_id: str, title: str, description: str | None, bus: RoomBus | None
 ) -> Issue:
     room = await require_member(user.id, room_id)
+    await require_role(user.id, room.id, VOTERS, "add issues")
     title, description = normalize_title(title), normalize_description(description)
     async with in_transaction():
         # Lock the room so concurrent additions get distinct, gap-free positions.
@@ -231,8 +286,38 @@ async def require_issue_room(room_id: uuid.UUID, adding: int) -> None:
 
 
 async def remove_issue(user: User, issue_id: str | int, bus: RoomBus | None) -> Issue:
-    """Delete an issue and its votes; subscribers get ISSUE_REMOVED."""
+    """Delete an issue and its votes (facilitators); subscribers get ISSUE_REMOVED."""
     issue = await require_issue_member(user.id, issue_id)
+    await require_role(user.id, issue.room_id, FACILITATORS, "remove issues")
     await issue.delete()
     await publish_room_event(bus, issue.room_id, RoomEventKind.ISSUE_REMOVED, issue.id)
     return issue
+
+
+async def move_issue(runtime: Runtime, user: User, issue_id: str, position: int) -> Issue:
+    """Move an issue to `position` (1-based, clamped to the list); the others close up."""
+    issue = await require_issue_member(user.id, issue_id)
+    await require_role(user.id, issue.room_id, FACILITATORS, "reorder issues")
+    if position < 1:
+        raise invalid("Positions start at 1.", "position")
+    async with in_transaction() as connection:
+        await Room.filter(id=issue.room_id).select_for_update().first()
+        rows = (
+            await Issue.filter(room_id=issue.room_id)
+            .order_by("position")
+            .values_list("id", "position")
+        )
+        ids = [row_id for row_id, _ in rows if row_id != issue.id]
+        ids.insert(min(position, len(ids) + 1) - 1, issue.id)
+        # Past the highest position first: (room, position) stays unique after every row.
+        for offset in (max(at for _, at in rows), 0):
+            moved = [(row_id, offset + index) for index, row_id in enumerate(ids, start=1)]
+            await update_rows(connection, moved, [], postgres=_MOVE, sqlite=_MOVE_SQLITE)
+    await publish_room_event(runtime.bus, issue.room_id, RoomEventKind.ISSUE_UPDATED, issue.id)
+    return await Issue.get(id=issue.id)
+
+
+_MOVE = """
+UPDATE room_issues AS i SET position = u.position
+FROM unnest($1::bigint[], $2::int[]) AS u(id, position) WHERE i.id = u.id"""
+_MOVE_SQLITE = "UPDATE room_issues SET position = ?2 WHERE id = ?1"

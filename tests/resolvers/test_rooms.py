@@ -39,7 +39,7 @@ async def test_create_room_defaults_and_validation(gql: GraphQLClient) -> None:
     for bad_deck in (["1"], ["1", "1"], ["1", ""], ["x" * 17, "1"]):
         bad = await gql.data(CREATE_ROOM, {"n": "T", "d": bad_deck}, token=token)
         assert bad["createRoom"]["room"] is None
-        assert bad["createRoom"]["errors"][0]["field"] == "deck", bad_deck
+        assert bad["createRoom"]["errors"][0]["field"].startswith("deck"), bad_deck
     empty = await gql.data(CREATE_ROOM, {"n": "   "}, token=token)
     assert empty["createRoom"]["errors"][0]["code"] == "VALIDATION"
 
@@ -91,7 +91,7 @@ async def test_voting_flow_hides_values_until_revealed(gql: GraphQLClient) -> No
     assert early["errors"][0]["code"] == "INVALID_STATE" and early["issue"] is None
     started = await voting(gql, alice_token, START, {"i": issue})
     assert started["issue"]["status"] == "VOTING"
-    again = await voting(gql, bob_token, START, {"i": issue})
+    again = await voting(gql, alice_token, START, {"i": issue})
     assert again["errors"][0]["code"] == "INVALID_STATE"
 
     assert (await voting(gql, alice_token, CAST, {"i": issue, "v": "4"}))["errors"][0][
@@ -105,9 +105,9 @@ async def test_voting_flow_hides_values_until_revealed(gql: GraphQLClient) -> No
     assert votes[bob]["value"] == "8"
     assert len(seen_by_bob["issue"]["votes"]) == 2
 
-    premature = await voting(gql, bob_token, COMPLETE, {"i": issue, "e": "5"})
+    premature = await voting(gql, alice_token, COMPLETE, {"i": issue, "e": "5"})
     assert premature["errors"][0]["code"] == "INVALID_STATE"
-    revealed = await voting(gql, bob_token, REVEAL, {"i": issue})
+    revealed = await voting(gql, alice_token, REVEAL, {"i": issue})
     assert {v["value"] for v in revealed["issue"]["votes"]} == {"5", "8"}
     assert (await voting(gql, bob_token, CAST, {"i": issue, "v": "1"}))["errors"]
 
@@ -116,11 +116,11 @@ async def test_voting_flow_hides_values_until_revealed(gql: GraphQLClient) -> No
     done = await voting(gql, alice_token, COMPLETE, {"i": issue, "e": "8"})
     assert done["issue"]["status"] == "ESTIMATED" and done["issue"]["finalEstimate"] == "8"
 
-    restarted = await voting(gql, bob_token, START, {"i": issue})  # re-estimation
+    restarted = await voting(gql, alice_token, START, {"i": issue})  # re-estimation
     assert restarted["issue"]["status"] == "VOTING"
     assert restarted["issue"]["finalEstimate"] is None and restarted["issue"]["votes"] == []
 
-    unknown = await voting(gql, bob_token, START, {"i": "999999999"})
+    unknown = await voting(gql, alice_token, START, {"i": "999999999"})
     assert unknown["errors"][0]["code"] == "NOT_FOUND"
 
 

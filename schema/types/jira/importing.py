@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.types.common import UserError
-from schema.types.rooms import Issue
+from schema.types.issues import Issue
 
 
 @strawberry.type(description="Imported (or refreshed) issues in the order of the keys given.")

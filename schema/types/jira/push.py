@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from schema.types.common import UserError
-from schema.types.rooms import JiraIssueLink
+from schema.types.issues import JiraIssueLink
 
 
 @strawberry.type(description="The issue's Jira link, its push now PENDING (or errors).")

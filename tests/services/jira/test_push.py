@@ -25,6 +25,7 @@ from models.rooms import Issue, IssueStatus, Room, RoomMember, Vote
 from models.users import User
 from services.jira import push as jira_push
 from services.jira.clients import client_for
+from services.rooms.cards import DEFAULT_CARDS, Card
 from services.runtime import Runtime
 from tests.jira_support import Sandbox, connect_user, make_user, new_account
 
@@ -138,7 +139,7 @@ async def test_question_mark_is_not_pushed_and_says_why(
     assert await jira_push.run_push(runtime, linked.issue.id) == "NOT_PUSHED"
     link = await JiraIssueLink.get(id=linked.link.id)
     assert link.push_status == EstimatePushStatus.NOT_PUSHED
-    assert link.push_error == "'?' is not a number; nothing was pushed to Jira."
+    assert link.push_error == "The card '?' has no value; nothing was pushed to Jira."
     assert await calls(jira_sandbox, "PUT", f"/issue/{linked.jira_id}") == 0
 
 
@@ -196,11 +197,16 @@ async def test_deleted_jira_issue_fails_with_message(
     assert link.push_error and "does not exist" in link.push_error
 
 
-def test_estimate_number_and_comment_text() -> None:
-    assert jira_push.estimate_number("0.5") == 0.5
-    assert jira_push.estimate_number("13") == 13
-    with pytest.raises(jira_push.PushFailed):
-        jira_push.estimate_number("☕")
+def test_estimate_value_and_comment_text() -> None:
+    assert jira_push.estimate_value("0.5", DEFAULT_CARDS) == 0.5  # not in the deck: its number
+    assert jira_push.estimate_value("13", DEFAULT_CARDS) == 13
+    tshirt = [Card("S", 2.0), Card("M", 3.0), Card("XL", None)]
+    assert jira_push.estimate_value("M", tshirt) == 3
+    for valueless, deck in (("☕", DEFAULT_CARDS), ("XL", tshirt), ("XXL", tshirt)):
+        with pytest.raises(jira_push.PushFailed) as failed:
+            jira_push.estimate_value(valueless, deck)
+        assert failed.value.status == EstimatePushStatus.NOT_PUSHED
+        assert "has no value" in failed.value.message
     text = jira_push.comment_text("5", [("Alice", "5"), ("Bob", "8")])
     assert text == "Estimated at 5 points via AgileKit\nVotes: Alice 5, Bob 8"
     assert jira_push.backoff_seconds(1, None) == 0.5

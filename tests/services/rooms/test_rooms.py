@@ -18,15 +18,6 @@ async def new_user(label: str = "user") -> User:
     return await User.create(subject=f"svc|{uuid.uuid4()}", email=f"{label}@example.com")
 
 
-def test_normalize_deck() -> None:
-    assert rooms.normalize_deck(None) == list(rooms.DEFAULT_DECK)
-    assert rooms.normalize_deck([" 1 ", "2"]) == ["1", "2"]
-    for bad in ([], ["1"], ["1", "1"], ["1", " "], ["1"] + [str(n) for n in range(2, 32)]):
-        with pytest.raises(ServiceError) as caught:
-            rooms.normalize_deck(bad)
-        assert caught.value.field == "deck"
-
-
 def test_parse_ids() -> None:
     assert rooms.parse_room_id("nope") is None
     assert rooms.parse_issue_id("12") == 12

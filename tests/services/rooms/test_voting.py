@@ -72,7 +72,7 @@ async def test_new_round_clears_votes_and_estimate(database_url: str) -> None:
     await voting.cast_vote(RUNTIME, bob, issue.id, "2")
     await voting.reveal_votes(RUNTIME, alice, issue.id)
     await voting.complete_issue_voting(RUNTIME, alice, issue.id, "2")
-    again = await voting.start_voting(RUNTIME, bob, issue.id)
+    again = await voting.start_voting(RUNTIME, alice, issue.id)
     assert again.status == IssueStatus.VOTING and again.final_estimate is None
     assert again.voting_round == 2
     assert not await Vote.exists(issue_id=issue.id)
@@ -99,7 +99,7 @@ async def test_estimated_hook_runs_after_commit_and_failures_are_contained(
     await voting.cast_vote(runtime, alice, issue.id, "3")
     await voting.cast_vote(runtime, bob, issue.id, "?")
     await voting.reveal_votes(runtime, alice, issue.id)
-    done = await voting.complete_issue_voting(runtime, bob, issue.id, " 3 ")
+    done = await voting.complete_issue_voting(runtime, alice, issue.id, " 3 ")
     assert done.final_estimate == "3"
     assert seen == [(issue.id, "3", ["3", "?"], IssueStatus.ESTIMATED)]
     kinds = [(await anext(subscription)).event["kind"] for _ in range(5)]

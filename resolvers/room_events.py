@@ -1,0 +1,182 @@
+"""The roomEvents subscription: every change in a room, to its members, in order.
+
+Refuses non-members and unknown rooms alike with FORBIDDEN. While it runs, the subscriber counts
+as online in the room (presence, across processes; MEMBER_UPDATED announces each change). Every
+event re-checks membership, through one read shared by this process's subscribers of the
+event: a removed member's subscriptions end at the removal's own event, on every process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import AsyncGenerator, Coroutine
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.types import Info
+
+from core.bus import BusMessage, SlowSubscriber
+from core.bus import Subscription as BusSubscription
+from core.bus.fanout import iterate
+from resolvers.errors import Forbidden
+from resolvers.permissions import require_user
+from resolvers.rooms import guarded
+from schema.context import Context
+from schema.loaders import Loaders
+from schema.types.issues import Issue
+from schema.types.room_events import (
+    EstimatePushUpdated,
+    IssueAdded,
+    IssueRemoved,
+    IssueUpdated,
+    MemberUpdated,
+    RoomEvent,
+    RoomJiraMappingUpdated,
+    RoomUpdated,
+    VotingUpdated,
+)
+from schema.types.rooms import Room, RoomMember
+from services.rooms import rooms
+from services.rooms.access import RoomAccessDenied, parse_issue_id
+from services.rooms.events import RoomEventKind, publish_member_event
+from services.runtime import Runtime
+
+T = TypeVar("T")
+SLOW_SUBSCRIBER = "SLOW_SUBSCRIBER"  # extensions.code when a client fell too far behind
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Every change in a room you are a member of, in order.")
+    async def room_events(
+        self, info: Info[Context, None], room_id: strawberry.ID
+    ) -> AsyncGenerator[RoomEvent, None]:
+        # A plain coroutine returning the generator: refusals surface before the stream starts.
+        user = await require_user(info)
+        room = await guarded(rooms.room_for_member(user.id, room_id))
+        bus = info.context.runtime.bus
+        if room is None or bus is None:
+            raise Forbidden(RoomAccessDenied.default_message)
+        return _present(info, str(room.id), user.id, bus.subscribe(str(room.id)))
+
+
+async def _present(
+    info: Info[Context, None], room_id: str, user_id: int, subscription: BusSubscription
+) -> AsyncGenerator[RoomEvent, None]:
+    """The events, with the subscriber online in the room for as long as they flow."""
+    runtime = info.context.runtime
+    visit = await runtime.presence.enter(room_id, user_id)
+    if visit.arrived:
+        await publish_member_event(runtime.bus, room_id, user_id)
+    try:
+        async for event in _room_events(info, room_id, user_id, subscription):
+            yield event
+    finally:
+        await asyncio.shield(_leave(runtime, visit, room_id, user_id))
+
+
+async def _leave(runtime: Runtime, visit: Any, room_id: str, user_id: int) -> None:
+    if await runtime.presence.leave(visit):
+        await publish_member_event(runtime.bus, room_id, user_id)
+
+
+async def _room_events(
+    info: Info[Context, None], room_id: str, viewer_id: int, subscription: BusSubscription
+) -> AsyncGenerator[RoomEvent, None]:
+    room_uuid = rooms.parse_room_id(room_id)
+    messages = iterate(subscription)
+    while True:
+        try:
+            message = await anext(messages)
+        except StopAsyncIteration:
+            return
+        except SlowSubscriber as exc:  # ends this subscription with a clear, expected error
+            raise GraphQLError(str(exc), extensions={"code": SLOW_SUBSCRIBER}) from None
+        # Fresh loaders per event, shared by this process's subscribers of the same message.
+        loaders = message.scratch.setdefault("loaders", Loaders(info.context.runtime.presence))
+        info.context.fresh_loaders(loaders)
+        if viewer_id not in await loaders.room_member_ids.load(room_uuid):
+            return  # removed, or left: the subscription ends
+        event = await _shared(message.scratch, "event", _to_event(loaders, room_id, message))
+        if event is not None:
+            yield _for_viewer(message.scratch, event, viewer_id)
+
+
+async def _shared(scratch: dict[str, Any], key: str, make: Coroutine[Any, Any, T]) -> T:
+    """Run `make` once per message; every local subscriber of the message awaits that run."""
+    task = scratch.get(key)
+    if task is None:
+        task = scratch[key] = asyncio.ensure_future(make)
+    else:
+        make.close()  # another subscriber's run is in flight or done
+    return await asyncio.shield(task)
+
+
+def _for_viewer(scratch: dict[str, Any], event: RoomEvent, viewer_id: int | None) -> RoomEvent:
+    """One payload object per message and viewer: only votes differ between viewers, so
+    subscribers with the same viewer share one execution (schema/execution.py)."""
+    key = ("viewer-event", viewer_id)
+    payload = scratch.get(key)
+    if payload is None:
+        payload = scratch[key] = copy.copy(event)
+        payload.shared_results = {}  # type: ignore[union-attr]
+    return payload
+
+
+async def _to_event(loaders: Loaders, room_id: str, message: BusMessage) -> RoomEvent | None:
+    payload = message.event
+    at = _parse_at(payload.get("at"))
+    kind = payload.get("kind")
+    if kind == RoomEventKind.ROOM_JIRA_MAPPING_UPDATED:
+        return RoomJiraMappingUpdated(room_id=strawberry.ID(room_id), at=at)
+    if kind == RoomEventKind.ROOM_UPDATED:
+        room = await rooms.get_room(room_id)
+        return RoomUpdated(room=Room.from_model(room), at=at) if room else None
+    if kind == RoomEventKind.MEMBER_UPDATED:
+        return await _member_event(loaders, room_id, payload, at)
+    issue_id = parse_issue_id(payload.get("issueId") or "")
+    if issue_id is None:
+        return None
+    row = await loaders.issue.load(issue_id)
+    if row is not None and str(row["room_id"]) != room_id:
+        return None  # not this room's issue: ignore the hint
+    if row is None or kind == RoomEventKind.ISSUE_REMOVED:
+        return IssueRemoved(issue_id=strawberry.ID(str(issue_id)), issue=None, at=at)
+    issue = Issue.from_row(row)
+    event_type = _ISSUE_EVENTS.get(kind or "")
+    return event_type(issue=issue, at=at) if event_type else None
+
+
+async def _member_event(
+    loaders: Loaders, room_id: str, payload: dict[str, Any], at: datetime
+) -> MemberUpdated | None:
+    """The member as they are now; a removed one as they were (the event says their role)."""
+    user_id = parse_issue_id(payload.get("userId") or "")  # the same positive-int rule
+    if user_id is None:
+        return None
+    room_uuid = rooms.parse_room_id(room_id)
+    rows = await loaders.room_memberships.load(room_uuid)
+    row = next((row for row in rows if row["user_id"] == user_id), None)
+    if row is None:
+        role, joined = payload.get("role") or "VOTER", payload.get("joinedAt")
+        row = {"user_id": user_id, "role": role, "joined_at": _parse_at(joined)}
+    member = RoomMember.from_row(room_uuid, row)  # type: ignore[arg-type]
+    return MemberUpdated(membership=member, removed=bool(payload.get("removed")), at=at)
+
+
+_ISSUE_EVENTS: dict[str, Any] = {
+    RoomEventKind.ISSUE_ADDED: IssueAdded,
+    RoomEventKind.ISSUE_UPDATED: IssueUpdated,
+    RoomEventKind.VOTING_UPDATED: VotingUpdated,
+    RoomEventKind.ESTIMATE_PUSH_UPDATED: EstimatePushUpdated,
+}
+
+
+def _parse_at(value: object) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return datetime.now(UTC)
