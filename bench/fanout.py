@@ -124,8 +124,10 @@ async def subscriber(
             message = json.loads(raw)
             if message["type"] == "next":
                 assert not message["payload"].get("errors"), message
-                at = message["payload"]["data"]["roomEvents"]["at"]
-                arrivals.record(number, datetime.fromisoformat(at).timestamp())
+                event = message["payload"]["data"]["roomEvents"]
+                if "at" not in event:  # an event the query does not select (MemberUpdated)
+                    continue
+                arrivals.record(number, datetime.fromisoformat(event["at"]).timestamp())
             elif message["type"] == "ping":
                 await ws.send('{"type":"pong"}')
             elif message["type"] in ("error", "complete"):

@@ -23,7 +23,9 @@ from graphql import (
 )
 from graphql.language import Visitor
 
+from core.settings import Settings
 from schema.composition import build_schema
+from schema.limits import Limits, check_document
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT_DIR = ROOT / "client"
@@ -89,6 +91,22 @@ def test_operations_are_valid_against_schema(path: Path) -> None:
     errors = validate(graphql_schema(), document)
 
     assert not errors, "\n".join(f"{relative(path)}: {error}" for error in errors)
+
+
+@pytest.mark.parametrize("path", CLIENT_FILES, ids=relative)
+def test_operations_run_under_the_default_limits(path: Path) -> None:
+    """The app's own operations are never refused by GRAPHQL_MAX_COST and the other limits
+    (the server pins them as trusted documents at start-up)."""
+    settings = Settings()
+    limits = Limits(
+        max_depth=settings.graphql_max_depth,
+        max_cost=settings.graphql_max_cost,
+        max_aliases=settings.graphql_max_aliases,
+    )
+
+    errors = check_document(graphql_schema(), with_used_fragments(documents()[path]), limits)
+
+    assert not errors, "\n".join(f"{relative(path)}: {error.message}" for error in errors)
 
 
 def test_operation_and_fragment_names_are_unique_and_present() -> None:
