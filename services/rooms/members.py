@@ -83,10 +83,15 @@ async def _delete(runtime: Runtime, room: Room, member: RoomMember) -> None:
 
 
 async def _drop_open_votes(room_id: uuid.UUID, user_id: int) -> None:
-    open_issues = Issue.filter(room_id=room_id, status=IssueStatus.VOTING).values_list(
-        "id", flat=True
+    """Delete the member's votes of open rounds. The open issues are row-locked first, as
+    castVote locks its issue: a vote being cast right now is either committed and deleted
+    here, or waits and then sees the member's new role (or no membership) and is refused."""
+    locked = (
+        await Issue.filter(room_id=room_id, status=IssueStatus.VOTING)
+        .order_by("id")
+        .select_for_update()
     )
-    await Vote.filter(user_id=user_id, issue_id__in=await open_issues).delete()
+    await Vote.filter(user_id=user_id, issue_id__in=[issue.id for issue in locked]).delete()
 
 
 async def _room_facilitated_by(user: User, room_id: str, doing: str) -> Room:

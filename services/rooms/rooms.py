@@ -142,7 +142,9 @@ async def update_room(runtime: Runtime, user: User, room_id: str, settings: Room
     async with in_transaction():
         await Room.filter(id=room.id).select_for_update().first()
         if cards is not None:
-            if await Issue.exists(room_id=room.id, status=IssueStatus.VOTING):
+            # Locked like startVoting locks its issue: a round opening now is seen, not missed.
+            issues = await Issue.filter(room_id=room.id).order_by("id").select_for_update()
+            if any(issue.status == IssueStatus.VOTING for issue in issues):
                 raise ServiceError(
                     ErrorCode.INVALID_STATE,
                     "The cards cannot change while a round is open: reveal it first.",
