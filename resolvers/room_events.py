@@ -98,9 +98,13 @@ async def _room_events(
         # Fresh loaders per event, shared by this process's subscribers of the same message.
         loaders = message.scratch.setdefault("loaders", Loaders(info.context.runtime.presence))
         info.context.fresh_loaders(loaders)
-        if viewer_id not in await loaders.room_member_ids.load(room_uuid):
+        # The membership check and the event's own reads run together (one round trip).
+        member_ids, event = await asyncio.gather(
+            loaders.room_member_ids.load(room_uuid),
+            _shared(message.scratch, "event", _to_event(loaders, room_id, message)),
+        )
+        if viewer_id not in member_ids:
             return  # removed, or left: the subscription ends
-        event = await _shared(message.scratch, "event", _to_event(loaders, room_id, message))
         if event is not None:
             yield _for_viewer(message.scratch, event, viewer_id)
 
