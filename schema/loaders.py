@@ -6,10 +6,10 @@ from functools import cached_property
 
 from strawberry.dataloader import DataLoader
 
+from core.presence import Presence
 from models.jira import RoomJiraMapping
 from models.users import User
 from services.rooms import queries as rooms_queries
-from core.presence import Presence
 
 
 async def _load_room_jira_mappings(room_ids: list[object]) -> list[RoomJiraMapping | None]:

@@ -19,8 +19,8 @@ import redis.asyncio as aioredis
 from core.bus import RoomBus
 from core.jobs import JobQueue
 from core.locks import KeyedLocks
-from core.settings import Settings
 from core.presence import Presence, make_presence
+from core.settings import Settings
 
 if TYPE_CHECKING:  # the domains' types, for the hook signatures only
     from models.jira import JiraConnection
