@@ -1,4 +1,5 @@
-"""The Starlette application: /graphql (HTTP + WS), Jira callback and webhooks, health."""
+"""The Starlette application: /graphql (HTTP + WS), Jira callback and webhooks, health, and the
+web app at / when it is built."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from web.health import healthz, readyz
 from web.jira_callback import jira_callback
 from web.jira_webhooks import jira_webhook
 from web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from web.web_app import WebApp
 from wiring import build_runtime, start_runtime
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
         sandbox_app = create_sandbox_app(root_url=f"{settings.public_url}/sandbox")
         routes.append(Mount("/sandbox", sandbox_app))
+    if WebApp.built(settings.web_app_dir):  # last: the API's routes come first
+        routes.append(Mount("/", WebApp(settings.web_app_dir), name="web_app"))
     app = Starlette(
         routes=routes,
         lifespan=lifespan,

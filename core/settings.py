@@ -16,6 +16,7 @@ DEV_JIRA_CLIENT_SECRET = "dev-only-agilekit-jira-client-secret"
 DEV_TOKEN_KEYS = "dev:" + "00112233445566778899aabbccddeeff" * 2
 DEFAULT_DATABASE_URL = "sqlite://agilekit.sqlite3"
 DEFAULT_JOB_TIMEOUT_S = 300.0
+WEB_APP_DIR = Path(__file__).resolve().parent.parent / "frontend" / "dist"
 DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 # Written by `make codegen` (GraphQL Code Generator's persisted documents).
 TRUSTED_DOCUMENTS_FILE = (
@@ -72,6 +73,8 @@ class Settings(BaseSettings):
     graphiql: bool | None = None  # None: on in development, off in production
     graphql_documents: Literal["any", "trusted"] = "any"
     graphql_trusted_documents_file: Path = TRUSTED_DOCUMENTS_FILE
+    # The built web app, served at / when it holds an index.html (`make setup` builds it).
+    web_app_dir: Path = WEB_APP_DIR
     ws_max_connections_per_user: int = Field(10, ge=1)
     ws_max_subscriptions_per_connection: int = Field(20, ge=1)
     # arq: the longest a job may run; a killed worker's job runs again this + 10 s later.
