@@ -66,13 +66,9 @@ def _run_server(config: Any, announce: str | None) -> None:
 
 def _dev_access(settings: Settings, host: str, port: int) -> str:
     """GraphiQL's URL and a bearer token for the demo user (upserted on its first request)."""
-    from core.auth import issue_token
-    from services.users.accounts import dev_subject
+    from services.users.accounts import DEMO_EMAIL, demo_token
 
-    email = "demo@agilekit.dev"
-    token = issue_token(
-        settings.auth_jwt_secret, subject=dev_subject(email), email=email, name="Demo"
-    )
+    email, token = DEMO_EMAIL, demo_token(settings.auth_jwt_secret)
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     return (
         f"\nAgileKit API (development): GraphiQL at http://{shown_host}:{port}/graphql\n"

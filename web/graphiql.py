@@ -49,6 +49,11 @@ mutation DevSignIn {
 """
 DEFAULT_HEADERS = '{\n  "Authorization": "Bearer <paste the token printed by make run>"\n}\n'
 
+
+def headers_with(token: str) -> str:
+    return json.dumps({"Authorization": f"Bearer {token}"}, indent=2) + "\n"
+
+
 # Reads only what the server wrote into the data-config attribute; no inline user input.
 _BOOT_SCRIPT = """
 const config = JSON.parse(document.getElementById("graphiql").dataset.config);
@@ -102,18 +107,21 @@ ReactDOM.createRoot(document.getElementById("graphiql")).render(
     defaultQuery: config.defaultQuery,
     defaultHeaders: config.defaultHeaders,
     defaultEditorToolsVisibility: "headers",
-    shouldPersistHeaders: false,
+    shouldPersistHeaders: true,  // headers survive a reload (GraphiQL's localStorage)
   }),
 );
 """
 
 
-def graphiql_html(assets_url: str, public_url: str = "") -> str:
-    """The GraphiQL page; `assets_url` is where static/graphiql is served (ends with '/')."""
+def graphiql_html(
+    assets_url: str, public_url: str = "", default_headers: str = DEFAULT_HEADERS
+) -> str:
+    """The GraphiQL page; `assets_url` is where static/graphiql is served (ends with '/').
+    `default_headers` fill the Headers tab until the user has headers of their own."""
     # Path only: the page then works behind a TLS-terminating proxy as well.
     base = urlsplit(assets_url).path.rstrip("/") + "/"
     config = json.dumps(
-        {"defaultQuery": DEFAULT_QUERY, "defaultHeaders": DEFAULT_HEADERS, "publicUrl": public_url}
+        {"defaultQuery": DEFAULT_QUERY, "defaultHeaders": default_headers, "publicUrl": public_url}
     )
     scripts = "\n".join(f'<script src="{html.escape(base + name)}"></script>' for name in SCRIPTS)
     return f"""<!doctype html>

@@ -28,7 +28,8 @@ from schema.composition import Schema
 from schema.context import Context
 from schema.documents import TrustedDocuments
 from services.runtime import Runtime
-from web.graphiql import graphiql_html
+from services.users.accounts import demo_token
+from web.graphiql import DEFAULT_HEADERS, graphiql_html, headers_with
 from web.graphql_request import (
     BadGraphQLRequest,
     GraphQLRequest,
@@ -159,7 +160,11 @@ class GraphQLView(GraphQL[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> Response:
         assets = str(request.url_for("graphiql_assets", path=""))
-        return HTMLResponse(graphiql_html(assets, self.runtime.settings.public_url))
+        settings = self.runtime.settings
+        headers = DEFAULT_HEADERS
+        if settings.is_development:  # the demo user's token, as `make run` prints it
+            headers = headers_with(demo_token(settings.auth_jwt_secret))
+        return HTMLResponse(graphiql_html(assets, settings.public_url, headers))
 
 
 def _request_data(request: GraphQLRequest) -> GraphQLRequestData:

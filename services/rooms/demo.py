@@ -5,9 +5,8 @@ from __future__ import annotations
 from models.rooms import Room
 from models.users import Plan, User
 from services.rooms.rooms import add_issue, create_room
-from services.users.accounts import dev_subject
+from services.users.accounts import DEMO_EMAIL, dev_subject
 
-DEMO_EMAIL = "demo@agilekit.dev"
 DEMO_ISSUES = (
     ("Sign-in with SSO", "Let users sign in with their company identity provider."),
     ("Export estimates as CSV", "One row per issue with the agreed estimate."),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.auth import MAX_NAME, MAX_SUBJECT, Principal
+from core.auth import MAX_NAME, MAX_SUBJECT, Principal, issue_token
 from core.errors import ErrorCode, ServiceError, invalid
 from core.text import checked_text
 from models.users import Plan, User
@@ -47,3 +47,11 @@ def dev_principal(email: str, name: str | None) -> Principal:
     if name is not None:
         name = checked_text(name.strip(), "name", max_length=MAX_NAME) or None
     return Principal(subject=dev_subject(email), email=email, name=name)
+
+
+DEMO_EMAIL = "demo@agilekit.dev"  # the development demo user (services/rooms/demo.py seeds it)
+
+
+def demo_token(secret: str) -> str:
+    """A development bearer token for the demo user (upserted on its first request)."""
+    return issue_token(secret, subject=dev_subject(DEMO_EMAIL), email=DEMO_EMAIL, name="Demo")

@@ -296,3 +296,28 @@ def test_page_references_only_local_assets() -> None:
     for name in ASSETS:
         assert f'"/static/graphiql/{name}"' in page
     assert "://" not in page
+
+
+def test_development_prefills_the_demo_token_and_headers_survive_a_reload(
+    page: DevTools, graphiql_server: ServerProcess
+) -> None:
+    open_graphiql(page, graphiql_server)
+    prefilled = json.loads(page.evaluate(f"{HEADERS_EDITOR}.getValue()"))
+    assert prefilled["Authorization"].startswith("Bearer ey"), prefilled
+
+    page.evaluate(f"{QUERY_EDITOR}.setValue('{{ viewer {{ email }} }}')")
+    page.wait_for(f"{QUERY_EDITOR}.documentAST?.definitions?.length === 1", "the parse")
+    page.evaluate(f"{EXECUTE_BUTTON}.click()")
+    response = page.wait_for(f"{RESPONSE_EDITOR}.CodeMirror.getValue().trim()", "the response")
+    assert json.loads(response) == {"data": {"viewer": {"email": "demo@agilekit.dev"}}}
+
+    mine = {"Authorization": "Bearer mine", "X-Request-Id": "kept"}
+    page.evaluate(f"{HEADERS_EDITOR}.setValue({json.dumps(json.dumps(mine))})")
+    time.sleep(0.6)  # GraphiQL stores the editor after a debounce
+    open_graphiql(page, graphiql_server)
+    assert json.loads(page.evaluate(f"{HEADERS_EDITOR}.getValue()")) == mine
+
+
+def test_production_graphiql_prefills_no_token() -> None:
+    page = graphiql_html("http://127.0.0.1:8000/static/graphiql/")
+    assert "Bearer ey" not in page and "paste the token" in page
