@@ -34,7 +34,8 @@ async def test_purge_on_an_arq_burst_worker_deletes_only_long_expired_rows(
     ids = await make_states()
     async with arq_queue(settings) as queue:
         assert await queue.enqueue("purge_expired", job_id="purge-now") is True
-        worker = await run_burst_worker(settings)
+        # No crons: the voting-timer sweep (every 5 s) would run in the burst too.
+        worker = await run_burst_worker(settings, cron_jobs=[])
         result = await Job(
             f"{settings.redis_prefix}:purge-now", queue.redis, _deserializer=deserialize
         ).result_info()
