@@ -22,11 +22,20 @@ import time
 from arq.worker import Worker
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import WatchError
 
 log = logging.getLogger(__name__)
 
 REDIS_LOST = (RedisConnectionError, RedisTimeoutError, OSError)
 MAX_BACKOFF_S = 2.0
+
+
+def lost_redis(exc: BaseException) -> bool:
+    """A lost connection, also when redis-py reports it as a WatchError (a connection error
+    while a transaction watched keys: arq's cron enqueue does that every few seconds)."""
+    if isinstance(exc, WatchError):
+        return isinstance(exc.__cause__ or exc.__context__, REDIS_LOST)
+    return isinstance(exc, REDIS_LOST)
 
 
 class ResilientWorker(Worker):
@@ -36,7 +45,9 @@ class ResilientWorker(Worker):
     async def _poll_iteration(self) -> None:
         try:
             await super()._poll_iteration()
-        except REDIS_LOST as exc:
+        except (*REDIS_LOST, WatchError) as exc:
+            if not lost_redis(exc):
+                raise
             await self._redis_lost(exc)
             return
         if self._down_since is not None:
@@ -47,7 +58,9 @@ class ResilientWorker(Worker):
     async def start_jobs(self, job_ids: list[bytes]) -> None:
         try:
             await super().start_jobs(job_ids)
-        except REDIS_LOST:
+        except (*REDIS_LOST, WatchError) as exc:
+            if not lost_redis(exc):
+                raise
             # arq had taken a slot for the job it was starting when Redis went: give it back,
             # or each outage would shrink the worker's concurrency by one.
             self.job_counter -= 1
