@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
@@ -74,7 +75,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         sandbox_app = create_sandbox_app(root_url=f"{settings.public_url}/sandbox")
         routes.append(Mount("/sandbox", sandbox_app))
     if WebApp.built(settings.web_app_dir):  # last: the API's routes come first
-        routes.append(Mount("/", WebApp(settings.web_app_dir), name="web_app"))
+        web_app = GZipMiddleware(WebApp(settings.web_app_dir), minimum_size=1024)
+        routes.append(Mount("/", web_app, name="web_app"))
     app = Starlette(
         routes=routes,
         lifespan=lifespan,

@@ -12,7 +12,7 @@ from app import create_app
 from core.settings import Settings
 
 INDEX = "<!doctype html><title>AgileKit</title><script src=/assets/index-3f9a1c.js></script>"
-SCRIPT = "console.log('agilekit')"
+SCRIPT = "console.log('agilekit');\n" * 200  # big enough to be compressed
 
 
 def built_app(directory: Path) -> Path:
@@ -53,6 +53,9 @@ async def test_hashed_assets_are_immutable_and_a_missing_one_is_404(
     assert asset.headers["cache-control"] == "public, max-age=31536000, immutable"
     missing = await http.get("/assets/index-000000.js")
     assert missing.status_code == 404 and INDEX not in missing.text
+    compressed = await http.get("/assets/index-3f9a1c.js", headers={"accept-encoding": "gzip"})
+    assert compressed.headers["content-encoding"] == "gzip" and compressed.text == SCRIPT
+    assert int(compressed.headers["content-length"]) < len(SCRIPT) // 10
     other = await http.get("/robots.txt")
     assert other.status_code == 200 and other.headers["cache-control"] == "no-cache"
 
