@@ -19,7 +19,9 @@ import {
 import { useLiveConnection } from '../../graphql/GraphQLProvider';
 import { roleLabel } from '../../lib/format';
 import { defaultIssueId, nextIssueAfter } from '../../lib/rooms';
+import { ImportJiraDialog } from './ImportJiraDialog';
 import { IssuesRegion, type IssueListItem } from './IssuesRegion';
+import { JiraSettingsDialog } from './JiraSettingsDialog';
 import { MembersRegion } from './MembersRegion';
 import { useRoomEvents, type RoomEvent } from './useRoomEvents';
 import { VotingPanel } from './VotingPanel';
@@ -94,6 +96,25 @@ function LiveIndicator({ ended, onRestart }: { ended: boolean; onRestart: () => 
   );
 }
 
+/** The room's Jira buttons: import (facilitators) and settings (owner edits, others read). */
+function JiraActions(props: {
+  roomId: string;
+  plan: string | null;
+  canFacilitate: boolean;
+  isOwner: boolean;
+}) {
+  if (!props.plan) return null;
+  if (props.plan !== 'PREMIUM') {
+    return <p className="meta jira-actions">Importing from Jira needs the Premium plan.</p>;
+  }
+  return (
+    <div className="actions jira-actions">
+      {props.canFacilitate ? <ImportJiraDialog roomId={props.roomId} /> : null}
+      <JiraSettingsDialog roomId={props.roomId} canEdit={props.isOwner} />
+    </div>
+  );
+}
+
 function RoomView({ room, refetchRoom }: { room: Room; refetchRoom: () => void }) {
   const client = useClient();
   const live = useLiveConnection();
@@ -101,6 +122,7 @@ function RoomView({ room, refetchRoom }: { room: Room; refetchRoom: () => void }
   const [params, setParams] = useSearchParams();
   const [{ data: viewerData }] = useQuery({ query: ViewerDocument });
   const viewerId = viewerData?.viewer?.id ?? null;
+  const plan = viewerData?.viewer?.plan ?? null;
   const issues: readonly IssueListItem[] = room.issues;
   const picked = params.get('issue');
   const selectedId =
@@ -208,6 +230,12 @@ function RoomView({ room, refetchRoom }: { room: Room; refetchRoom: () => void }
           }}
         />
       </div>
+      <JiraActions
+        roomId={room.id}
+        plan={plan}
+        canFacilitate={canFacilitate}
+        isOwner={viewerId !== null && room.owner.id === viewerId}
+      />
       {events.kind === 'ended' && events.code ? (
         <ErrorMessage message={messageForCode(events.code)} />
       ) : null}
