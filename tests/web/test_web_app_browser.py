@@ -3,7 +3,8 @@
 A facilitator signs in (development), creates a room, adds an issue and opens a round; a
 second person, in another browser context, opens the room's link, joins and votes; the
 facilitator sees the vote arrive without a reload, votes, reveals and sees the results. The
-controls are found by their accessible names (../shared/API.md "Web app"). Needs the build
+controls are found by their accessible names (../shared/API.md "Web app"), and axe-core finds no
+serious or critical violation on the sign-in, rooms, room and integrations pages. Needs the build
 (`make setup` makes it) and Debian's Chromium (`make test` installs it).
 """
 
@@ -25,6 +26,7 @@ from tests.support import ServerProcess
 from tests.web.test_graphiql import DevTools, chromium  # noqa: F401 - the browser fixture
 
 SCREENSHOTS = Path("/tmp/agilekit-web-screenshots")
+AXE = WEB_APP_DIR.parent / "node_modules" / "axe-core" / "axe.min.js"  # frontend's devDependency
 # Small DOM helpers evaluated in the page: controls by role and accessible name, like a person.
 HELPERS = r"""
 window.__ak = {
@@ -90,6 +92,21 @@ class Person:
         )
         return str(found)
 
+    def accessibility_problems(self) -> list[str]:
+        """axe-core's serious and critical violations on the page as it is now."""
+        if not self.page.evaluate("typeof window.axe !== 'undefined'"):
+            self.page.evaluate(AXE.read_text())
+        found = self.page.call(
+            "Runtime.evaluate",
+            expression="axe.run(document, {resultTypes: ['violations']})"
+            ".then((r) => JSON.stringify(r.violations"
+            ".filter((v) => ['serious', 'critical'].includes(v.impact))"
+            ".map((v) => `${v.impact} ${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)))",
+            awaitPromise=True,
+            returnByValue=True,
+        )
+        return list(json.loads(found["result"]["value"]))
+
     def screenshot(self, name: str) -> None:
         SCREENSHOTS.mkdir(exist_ok=True)
         shot = self.page.call("Page.captureScreenshot", format="png")
@@ -126,6 +143,8 @@ def people(chromium: str) -> Iterator[Callable[[ServerProcess], Person]]:  # noq
 
 def sign_in(person: Person, name: str) -> None:
     person.open("/signin")
+    person.until("!!__ak.field('Email')", "the sign-in page")
+    assert not person.accessibility_problems(), person.accessibility_problems()
     person.type("Email", f"{name.lower()}-{uuid.uuid4().hex[:8]}@example.com")
     person.type("Name", name)
     person.press("Sign in")
@@ -138,6 +157,7 @@ def test_two_people_vote_live_in_the_browser(
     facilitator, voter = people(server), people(server)
     sign_in(facilitator, "Fran")
     facilitator.screenshot("rooms")
+    assert not facilitator.accessibility_problems()
     facilitator.press("New room")
     facilitator.type("Room name", "Browser room")
     facilitator.press("Create")
@@ -172,6 +192,13 @@ def test_two_people_vote_live_in_the_browser(
     facilitator.region_text("Results", holding="4")  # the mean of 3 and 5
     voter.until("!!__ak.region('Results')", "the results on the voter's page (live)")
     facilitator.screenshot("room-revealed")
+    assert not facilitator.accessibility_problems()
+    facilitator.open("/settings/integrations")
+    facilitator.until("document.body.innerText.includes('Integrations')", "the integrations page")
+    facilitator.screenshot("integrations")
+    assert not facilitator.accessibility_problems()
+    facilitator.page.evaluate("document.body.append(document.createElement('img'))")
+    assert any("image-alt" in problem for problem in facilitator.accessibility_problems())
     voter.screenshot("room-revealed-voter")
     print(f"\nweb app: a vote showed on the other page {seen_after * 1000:.0f} ms after the click")
     assert seen_after < 5
