@@ -29,11 +29,8 @@ import asyncio
 import contextlib
 import gzip
 import json
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -61,7 +58,8 @@ from models.rooms import Issue, RoomMember
 from models.users import User
 from services.rooms.rooms import create_room
 from tests.support import free_port
-from tests.web.test_graphiql import CHROMIUM, CHROMIUM_FLAGS, DevTools
+from tests.web.test_graphiql import DevTools
+from tests.web.test_graphiql import launch_chromium as chromium
 from tests.web.test_web_app_browser import ENSURE_HELPERS, HELPERS
 
 JS_BUDGET = 200 * 1024
@@ -114,34 +112,6 @@ def initial_js() -> tuple[list[tuple[str, int, int]], list[tuple[str, int, int]]
 
 
 # --- the browser --------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def chromium() -> Iterator[str]:
-    """A headless Chromium (the tests' flags); yields its browser websocket URL."""
-    assert shutil.which(CHROMIUM), f"{CHROMIUM} is missing"
-    profile = Path(tempfile.mkdtemp(prefix="agilekit-bench-chromium-"))
-    process = subprocess.Popen(
-        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        port_file = profile / "DevToolsActivePort"
-        deadline = time.monotonic() + 30
-        while not port_file.exists() or not port_file.read_text().strip():
-            assert process.poll() is None and time.monotonic() < deadline, "chromium did not start"
-            time.sleep(0.05)
-        port, path = port_file.read_text().split()[:2]
-        yield f"ws://127.0.0.1:{port}{path}"
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 class Browser:

@@ -6,6 +6,7 @@ GraphiQL, and run operations with the Authorization header typed into its Header
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -116,8 +117,8 @@ class DevTools:
         return found
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[str]:
+@contextlib.contextmanager
+def launch_chromium() -> Iterator[str]:
     """A headless Chromium with DevTools on a free port; yields its browser websocket URL."""
     assert shutil.which(CHROMIUM), f"{CHROMIUM} is missing: `make test` installs it"
     profile = Path(tempfile.mkdtemp(prefix="agilekit-chromium-"))
@@ -143,6 +144,12 @@ def chromium() -> Iterator[str]:
             process.kill()
             process.wait(5)
         shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[str]:
+    with launch_chromium() as browser_url:
+        yield browser_url
 
 
 @pytest.fixture
