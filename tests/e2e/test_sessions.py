@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import asyncpg
 import pytest
 
 from models.jira import JiraIssueLink, RoomJiraMapping
-from models.rooms import Issue
 from tests.e2e.stack import (
     PROJECT,
     SITE,
@@ -49,7 +51,16 @@ from tests.resolvers.room_helpers import (
     unique_email,
     voting,
 )
-from tests.support import GraphQLClient, ServerProcess, WorkerProcess, free_port, unique_name
+from tests.support import (
+    ROOT,
+    GraphQLClient,
+    ServerProcess,
+    WorkerProcess,
+    create_database,
+    drop_database,
+    free_port,
+    unique_name,
+)
 
 __all__ = ["gql", "owner", "stack"]  # the stack's module-scoped fixtures, used by the push test
 
@@ -100,7 +111,7 @@ _COMPLETED = re.compile(r"← (\S+):(reveal_round|reveal_overdue_rounds) ● (\w
 
 @dataclass
 class Pair:
-    """Servers A and B and the workers, all on one PostgreSQL database and one Redis prefix."""
+    """Servers A and B and the workers, all on their own PostgreSQL database and Redis prefix."""
 
     a: ServerProcess
     b: ServerProcess
@@ -126,16 +137,40 @@ class Pair:
 
 
 @pytest.fixture(scope="module")
+async def pair_database() -> AsyncIterator[str]:
+    """The pair's own database, migrated by `agilekit migrate`. In production a database has one
+    deployment; on the run's shared database the in-process servers of other modules sweep
+    overdue timers too, and their reveals go to their own buses, not to this pair's Redis."""
+    name = unique_name("sessions")
+    url = await create_database(name)
+    env = {**os.environ, "DATABASE_URL": url, "AGILEKIT_ENV": "development"}
+    migrating = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "cli", "migrate", env=env, cwd=ROOT, stderr=asyncio.subprocess.PIPE
+    )
+    _, stderr = await migrating.communicate()
+    assert migrating.returncode == 0, stderr[-2000:]
+    try:
+        yield url
+    finally:
+        await drop_database(name)
+
+
+@pytest.fixture(scope="module")
 def processes(
-    server_env: dict[str, str], redis_prefix: str, jira_sandbox: SandboxProcess
+    server_env: dict[str, str],
+    redis_prefix: str,
+    jira_sandbox: SandboxProcess,
+    pair_database: str,
 ) -> Iterator[tuple[ServerProcess, ServerProcess, dict[str, str]]]:
     prefix = f"{redis_prefix}:{unique_name('sessions')}"
     servers = []
     for _ in range(2):
         port = free_port()
-        servers.append(
-            ServerProcess(env=stack_env(server_env, prefix, port, jira_sandbox.url), port=port)
-        )
+        env = {
+            **stack_env(server_env, prefix, port, jira_sandbox.url),
+            "DATABASE_URL": pair_database,
+        }
+        servers.append(ServerProcess(env=env, port=port))
     try:
         for server in servers:
             server.start()
@@ -275,16 +310,24 @@ async def check_single_reveal(
     assert issue["votingEndsAt"] is None, issue
     stats = issue["stats"]
     assert stats is not None and stats["voters"] == 2 and stats["median"] == 6.5, issue
-    row = await Issue.get(id=int(issue_id))
-    assert row.revealed_at is not None
-    revealed_at = row.revealed_at.timestamp()
+    revealed = await revealed_at_of(pair.worker_env["DATABASE_URL"], int(issue_id))
+    assert revealed is not None
+    revealed_at = revealed.timestamp()
     assert ends_at <= revealed_at <= ends_at + REVEAL_BOUND_S, (ends_at, revealed_at)
-    # Our workers revealed it at most once (the session's database is shared: an in-process
-    # server of another test module may sweep it first, then our workers reveal nothing).
+    # Our workers revealed it exactly once (the pair has its own database: nobody else can).
     jobs, swept = reveal_runs(pair.worker_logs(), issue_id, ends_at - TIMER_S)
     print(f"[{label}] reveal_round results {jobs}, rounds revealed by sweeps {swept}")
-    assert jobs.count("True") + swept <= 1, (jobs, swept)
+    assert jobs.count("True") + swept == 1, (jobs, swept)
     assert jobs.count("True") + jobs.count("False") <= 1, jobs  # one job per round
+
+
+async def revealed_at_of(database_url: str, issue_id: int) -> datetime | None:
+    conn = await asyncpg.connect(database_url.replace("postgres://", "postgresql://"))
+    try:
+        value = await conn.fetchval("SELECT revealed_at FROM room_issues WHERE id = $1", issue_id)
+    finally:
+        await conn.close()
+    return value if isinstance(value, datetime) else None
 
 
 # ---- 1. removal ends the member's subscription on the other server ------------------------------
