@@ -17,6 +17,7 @@ from models.users import User as UserModel
 from schema.context import Context
 from schema.types.common import UserError
 from schema.types.users import User
+from services.rooms.queries import ISSUE_FIELDS
 from services.rooms.stats import VoteStats as VoteStatsData
 
 IssueStatus = strawberry.enum(IssueStatusEnum, name="IssueStatus")
@@ -156,7 +157,7 @@ class Issue:
 
     @classmethod
     def from_model(cls, issue: IssueModel) -> Issue:
-        return cls.from_row({name: getattr(issue, name) for name in _ISSUE_ROW_FIELDS})
+        return cls.from_row({name: getattr(issue, name) for name in ISSUE_FIELDS})
 
     # Filled by Room.issues when the query selects votes, so no per-issue awaitable remains.
     prefetched_votes: strawberry.Private[list[Vote] | None] = None
@@ -200,20 +201,6 @@ class Issue:
     async def jira_link(self, info: Info[Context, None]) -> JiraIssueLink | None:
         row = await info.context.loaders.issue_jira_link.load(self.db_id)
         return JiraIssueLink.from_row(row) if row is not None else None
-
-
-_ISSUE_ROW_FIELDS = (
-    "id",
-    "room_id",
-    "position",
-    "title",
-    "description",
-    "status",
-    "final_estimate",
-    "voting_round",
-    "voting_ends_at",
-    "stats",
-)
 
 
 @strawberry.input
