@@ -8,14 +8,9 @@ this same process) and the demo data seeded. The printed bearer token is the dem
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,13 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.embedded import ServeCommand, serve_embedded
 from tests.jira_support import ACME_CLOUD_ID, DANA, consent, finish_connect
 from tests.resolvers.room_helpers import CAST, COMPLETE, REVEAL, START, RoomSubscriber, voting
-from tests.support import ROOT, GraphQLClient, ServerProcess, unique_name, wait_http_ok
-
-# Inherited settings that would turn the embedded default into something else.
-_NOT_EMBEDDED = ("DATABASE_URL", "REDIS_URL", "ATLASSIAN_AUTH_URL", "ATLASSIAN_API_URL")
-_PRINTED_TOKEN = re.compile(r'\{"Authorization": "Bearer ([\w.-]+)"\}')
+from tests.support import GraphQLClient, ServerProcess
 
 VIEWER = "{ viewer { email plan } myRooms { id name } }"
 CONNECTION = "{ jiraConnection { status site { cloudId name } } }"
@@ -46,36 +38,6 @@ IMPORT = """mutation($r: ID!, $k: [String!]!) { importJiraIssues(roomId: $r, iss
 ROOM = "query($r: ID!) { room(id: $r) { issues { id title jiraLink { key pushStatus } } } }"
 
 
-class ServeCommand(ServerProcess):
-    """`agilekit serve` itself (the printed access, then uvicorn) rather than bare uvicorn."""
-
-    def start(self, timeout: float = 20) -> ServeCommand:
-        env = {**_embedded_environ(), "PUBLIC_URL": self.url, **self.env}
-        self.log_path = Path(f"/tmp/{unique_name('serve')}.log")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log_path.open("wb"),
-            stderr=subprocess.STDOUT,
-        )
-        wait_http_ok(f"{self.url}/healthz", timeout, self)
-        deadline = time.monotonic() + timeout
-        while not _PRINTED_TOKEN.search(self.logs()):  # printed once start-up succeeded
-            assert time.monotonic() < deadline, self.logs()[-2000:]
-            time.sleep(0.05)
-        return self
-
-    def printed_token(self) -> str:
-        found = _PRINTED_TOKEN.search(self.logs())
-        assert found, self.logs()[-2000:]
-        return found[1]
-
-
-def _embedded_environ() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if k.upper() not in _NOT_EMBEDDED}
-
-
 @pytest.fixture(scope="module")
 def database_file() -> Iterator[Path]:
     directory = Path(tempfile.mkdtemp(prefix="agilekit_embedded_"))
@@ -85,23 +47,7 @@ def database_file() -> Iterator[Path]:
 
 @pytest.fixture(scope="module")
 def embedded(database_file: Path) -> Iterator[ServeCommand]:
-    env = {
-        "AGILEKIT_ENV": "development",
-        "DATABASE_URL": f"sqlite://{database_file}",
-        "SEED_DEMO_DATA": "true",
-        "LOG_LEVEL": os.environ.get("TEST_SERVER_LOG_LEVEL", "WARNING"),
-    }
-    migrate = subprocess.run(
-        [sys.executable, "-m", "cli", "migrate"],
-        cwd=ROOT,
-        env={**_embedded_environ(), **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert migrate.returncode == 0, migrate.stderr
-    assert "sqlite schema created" in migrate.stdout
-    server = ServeCommand(env=env).start()
+    server = serve_embedded(database_file)
     yield server
     server.stop()
 

@@ -29,6 +29,25 @@ export function pushStatusText(link: JiraLinkView): string | null {
   }
 }
 
+/** Jira's mark, beside the key; decorative (the link is named by the key). */
+function JiraIcon() {
+  return (
+    <svg
+      className="jira-icon"
+      viewBox="0 0 16 16"
+      width="14"
+      height="14"
+      aria-hidden="true"
+      focusable="false"
+    >
+      <path
+        fill="currentColor"
+        d="M15.4 7.4 8.6.6 8 0 2.9 5.1.6 7.4a.9.9 0 0 0 0 1.2l4.7 4.7L8 16l5.1-5.1.1-.1 2.2-2.2a.9.9 0 0 0 0-1.2ZM8 10.2 5.8 8 8 5.8 10.2 8 8 10.2Z"
+      />
+    </svg>
+  );
+}
+
 /** A linked issue's Jira key (a link to Jira), its push status and "Retry push". */
 export function JiraLinkStatus({
   issueId,
@@ -55,10 +74,14 @@ export function JiraLinkStatus({
     <div className="jira-link">
       {isHttpUrl(link.url) ? (
         <a href={link.url} target="_blank" rel="noopener noreferrer" className="jira-key">
+          <JiraIcon />
           {link.key}
         </a>
       ) : (
-        <span className="jira-key">{link.key}</span>
+        <span className="jira-key">
+          <JiraIcon />
+          {link.key}
+        </span>
       )}
       {link.deletedInJira ? <span className="meta"> Deleted in Jira</span> : null}
       {status ? (
