@@ -10,6 +10,7 @@ from sandbox.store import Account, Board, FieldDef, Issue, Project, Site, Sprint
 DEMO_ACCOUNT_ID = "557058:0f7e3b1a-5c2d-4e8f-9a01-000000000001"
 ACME_CLOUD_ID = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
 GLOBEX_CLOUD_ID = "2b7e9d44-8a1f-4e3c-b5d2-9c0a7f6e1d02"
+DEMO_EMAIL = "demo@agilekit.dev"  # the AgileKit demo user's email: one person in both worlds
 
 SYSTEM_FIELDS = [
     FieldDef("summary", "Summary", {"type": "string", "system": "summary"}, custom=False),
@@ -31,7 +32,19 @@ WORDS = (
     "login checkout search export import billing profile onboarding cache webhook report "
     "dashboard invoice audit sync retry timeout upload avatar settings"
 ).split()
-VERBS = "Fix Add Refactor Speed up Document Polish Validate Migrate".split()
+# Whole phrases: a multi-word verb ("Speed up") must stay one item. Nine verbs, as before the
+# fix, so the seeded random sequence (and every other seeded value) stays the same.
+VERBS = (
+    "Fix",
+    "Add",
+    "Refactor",
+    "Speed up",
+    "Harden",
+    "Document",
+    "Polish",
+    "Validate",
+    "Migrate",
+)
 
 
 def _custom_fields(sp_estimate: str, story_points: str, sprint: str, rank: str) -> list[FieldDef]:
@@ -212,7 +225,7 @@ def _fill(
 def seed_demo(world: World, now: datetime) -> None:
     rng = random.Random(4)
     people = [
-        Account(DEMO_ACCOUNT_ID, "demo@agilekit.example", "Dana Demo", "Europe/Berlin"),
+        Account(DEMO_ACCOUNT_ID, DEMO_EMAIL, "Dana Demo", "Europe/Berlin"),
         Account("557058:1b2c3d4e-0000-4000-8000-000000000002", "alex@acme.example", "Alex Acme"),
         Account("557058:2c3d4e5f-0000-4000-8000-000000000003", "sam@globex.example", "Sam Globex"),
         Account("557058:3d4e5f60-0000-4000-8000-000000000004", "priya@agilekit.example", "Priya"),

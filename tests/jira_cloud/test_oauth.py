@@ -93,7 +93,7 @@ async def test_exchange_resources_account_and_rotating_refresh(
     sites = await oauth.accessible_resources(http, app, grant.access_token)
     assert len(sites) == 1 and sites[0].cloud_id and sites[0].url.startswith("https://")
     account = await oauth.fetch_account(http, app, grant.access_token, sites[0].cloud_id)
-    assert account.account_id == DANA and account.email == "demo@agilekit.example"
+    assert account.account_id == DANA and account.email == "demo@agilekit.dev"
 
     renewed = await oauth.refresh(http, app, grant.refresh_token, grant.scopes)
     assert renewed.refresh_token and renewed.refresh_token != grant.refresh_token
