@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from sandbox import admin, oauth, rest_agile, rest_platform, rest_webhooks
+from sandbox import admin, admin_index, oauth, rest_agile, rest_platform, rest_webhooks
 from sandbox.config import SandboxConfig
 from sandbox.faults import FaultMiddleware
 from sandbox.requestlog import RequestLogMiddleware
@@ -57,7 +57,11 @@ def create_sandbox_app(*, root_url: str, config: SandboxConfig | None = None) ->
             Route("/", index, methods=["GET"]),
             Mount("/auth", routes=oauth.AUTH_ROUTES),
             Mount("/api", routes=api_routes),
-            Mount("/_sandbox", routes=admin.ROUTES),
+            # The page answers /_sandbox itself (no slash redirect, which breaks when mounted).
+            Route("/_sandbox", admin_index.page, methods=["GET"]),
+            Mount(
+                "/_sandbox", routes=[Route("/", admin_index.page, methods=["GET"]), *admin.ROUTES]
+            ),
         ],
         middleware=[
             Middleware(RequestLogMiddleware, log=state.log, clock=state.clock),
