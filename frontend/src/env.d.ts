@@ -5,3 +5,8 @@ declare module 'virtual:agilekit-schema' {
   const schema: IntrospectionQuery;
   export default schema;
 }
+
+interface ImportMetaEnv {
+  /** the API's origin when the app is deployed on another one (default: the app's own) */
+  readonly VITE_AGILEKIT_API_URL?: string;
+}

@@ -15,18 +15,23 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import jwt
 import pytest
 
 from core.settings import WEB_APP_DIR
 from tests.embedded import ServeCommand, serve_embedded
-from tests.support import ROOT
+from tests.support import ROOT, ServerProcess, free_port, wait_http_ok
+from tests.web.conftest import PRODUCTION_SECRETS
+from tests.web.tokens import claims
 
 FRONTEND = ROOT / "frontend"
 PLAYWRIGHT = FRONTEND / "node_modules" / ".bin" / "playwright"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path("/tmp/agilekit-web-screenshots")
+VITE = (str(FRONTEND / "node_modules" / ".bin" / "vite"),)
 
 
 @pytest.fixture(scope="module")
@@ -43,16 +48,18 @@ def app_server() -> Iterator[ServeCommand]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-def playwright(server: ServeCommand, *args: str) -> subprocess.CompletedProcess[str]:
+def playwright(url: str, spec: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`playwright test <spec>` against the app at `url`; `env` reaches the spec."""
     env = {
         **os.environ,
-        "AGILEKIT_URL": server.url,
+        **env,
+        "AGILEKIT_URL": url,
         "AGILEKIT_SCREENSHOTS": str(SCREENSHOTS),
         "CHROMIUM": str(CHROMIUM),
         "CI": "true",  # forbids test.only
     }
     return subprocess.run(
-        [str(PLAYWRIGHT), "test", *args],
+        [str(PLAYWRIGHT), "test", spec],
         cwd=FRONTEND,
         env=env,
         capture_output=True,
@@ -63,10 +70,72 @@ def playwright(server: ServeCommand, *args: str) -> subprocess.CompletedProcess[
 
 @pytest.mark.timeout(360)
 def test_the_whole_flow_in_two_browsers(app_server: ServeCommand) -> None:
-    run = playwright(app_server, "flow.spec.ts")
+    run = playwright(app_server.url, "flow.spec.ts")
     assert run.returncode == 0, (
         f"{run.stdout[-6000:]}\n{run.stderr[-3000:]}\n{app_server.logs()[-3000:]}"
     )
     assert "1 passed" in run.stdout, run.stdout
     shots = {path.stem for path in SCREENSHOTS.glob("*.png")}
     assert {"signin", "rooms", "room-revealed", "integrations-connected", "import-dialog"} <= shots
+
+
+# ---- production, with the app on an origin of its own ----
+
+
+@pytest.fixture(scope="module")
+def app_elsewhere() -> Iterator[tuple[str, int]]:
+    """The app built for an API on another port (VITE_AGILEKIT_API_URL), served by `vite
+    preview` on its own port: (the build's directory, the API port it was built for)."""
+    api_port = free_port()
+    out = Path(tempfile.mkdtemp(prefix="agilekit_app_elsewhere_"))
+    build = subprocess.run(
+        [*VITE, "build", "--outDir", str(out), "--emptyOutDir"],
+        cwd=FRONTEND,
+        env={**os.environ, "VITE_AGILEKIT_API_URL": f"http://127.0.0.1:{api_port}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    try:
+        yield str(out), api_port
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+
+
+@pytest.mark.timeout(300)
+def test_production_app_on_another_origin(
+    app_elsewhere: tuple[str, int], server_env: dict[str, str]
+) -> None:
+    out, api_port = app_elsewhere
+    app_port = free_port()
+    app_url = f"http://127.0.0.1:{app_port}"
+    preview = subprocess.Popen(
+        [*VITE, "preview", "--outDir", out, "--port", str(app_port), "--strictPort"],
+        cwd=FRONTEND,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_http_ok(app_url, timeout=30)
+        env = {**server_env, **PRODUCTION_SECRETS, "APP_URL": app_url, "CORS_ORIGINS": app_url}
+        api = ServerProcess(env=env, port=api_port).start()
+        try:
+            secret = PRODUCTION_SECRETS["AUTH_JWT_SECRET"]
+            run = playwright(
+                app_url,
+                "another-origin.spec.ts",
+                AGILEKIT_API=api.url,
+                AGILEKIT_TOKEN=jwt.encode(claims(), secret, algorithm="HS256"),
+                AGILEKIT_EXPIRED_TOKEN=jwt.encode(
+                    claims(exp=datetime.now(UTC) - timedelta(minutes=5)), secret, "HS256"
+                ),
+            )
+            output = f"{run.stdout[-6000:]}\n{run.stderr[-3000:]}"
+            assert run.returncode == 0, f"{output}\nAPI log:\n{api.logs()[-3000:]}"
+            assert "3 passed" in run.stdout, run.stdout
+        finally:
+            api.stop()
+    finally:
+        preview.terminate()
+        preview.wait(10)

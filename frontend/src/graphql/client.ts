@@ -27,6 +27,27 @@ export function websocketUrl(location: Pick<Location, 'protocol' | 'host'>): str
 }
 
 /**
+ * Where the API is: the app's own origin (served by `agilekit serve`), or the origin the build
+ * was given in VITE_AGILEKIT_API_URL when the app lives elsewhere (the API then lists the app's
+ * origin in APP_URL and CORS_ORIGINS).
+ */
+export function apiEndpoints(
+  apiUrl: string | undefined,
+  location: Pick<Location, 'protocol' | 'host'>,
+): { url: string; wsUrl: string } {
+  const base = apiUrl?.trim();
+  if (!base) return { url: GRAPHQL_PATH, wsUrl: websocketUrl(location) };
+  const api = new URL(base);
+  if (api.protocol !== 'http:' && api.protocol !== 'https:') {
+    throw new Error(`VITE_AGILEKIT_API_URL must be an http(s) URL, not ${base}`);
+  }
+  return {
+    url: `${api.origin}${GRAPHQL_PATH}`,
+    wsUrl: websocketUrl({ protocol: api.protocol, host: api.host }),
+  };
+}
+
+/**
  * graphcache, and under it the exchange that gives trusted-document responses back their
  * `__typename`s (the manifest's documents have none; graphcache needs them to normalise).
  */
@@ -65,6 +86,7 @@ export interface AppClient {
 
 export function createAppClient(options: AppClientOptions): AppClient {
   const { token, getToken, onUnauthenticated } = options;
+  const endpoints = apiEndpoints(import.meta.env.VITE_AGILEKIT_API_URL, window.location);
   const live = new LiveConnection();
   const authorization = (): Record<string, string> => {
     const current = getToken();
@@ -72,7 +94,7 @@ export function createAppClient(options: AppClientOptions): AppClient {
   };
 
   const ws: WsClient = createWsClient({
-    url: options.wsUrl ?? websocketUrl(window.location),
+    url: options.wsUrl ?? endpoints.wsUrl,
     connectionParams: authorization,
     lazy: true,
     lazyCloseTimeout: 5000,
@@ -132,7 +154,7 @@ export function createAppClient(options: AppClientOptions): AppClient {
   ];
 
   const client = new Client({
-    url: options.url ?? GRAPHQL_PATH,
+    url: options.url ?? endpoints.url,
     exchanges,
     fetchOptions: () => ({ headers: authorization() }),
     requestPolicy: 'cache-and-network',
