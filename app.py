@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             async with contextlib.AsyncExitStack() as stack:
                 await start_runtime(runtime, stack)
                 if sandbox_app is not None:
-                    stack.push_async_callback(sandbox_app.state.sandbox.dispatcher.aclose)
+                    stack.push_async_callback(sandbox_app.state.sandbox.aclose)
                 if settings.is_development and settings.seed_demo_data:
                     await seed_demo_data()
                 tune_gc()
@@ -70,9 +70,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     sandbox_app = None
     if settings.sandbox_mounted:  # development: the whole Jira flow with no Atlassian account
-        from sandbox import create_sandbox_app
+        from sandbox import create_sandbox_app, state_file_beside
 
-        sandbox_app = create_sandbox_app(root_url=f"{settings.public_url}/sandbox")
+        sandbox_app = create_sandbox_app(
+            root_url=f"{settings.public_url}/sandbox",
+            state_file=state_file_beside(settings.database_url),  # restarts keep the world
+        )
         routes.append(Mount("/sandbox", sandbox_app))
     if WebApp.built(settings.web_app_dir):  # last: the API's routes come first
         web_app = GZipMiddleware(WebApp(settings.web_app_dir), minimum_size=1024)

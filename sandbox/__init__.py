@@ -2,5 +2,6 @@
 
 from sandbox.app import create_sandbox_app
 from sandbox.config import OAuthApp, SandboxConfig
+from sandbox.persistence import state_file_beside
 
-__all__ = ["OAuthApp", "SandboxConfig", "create_sandbox_app"]
+__all__ = ["OAuthApp", "SandboxConfig", "create_sandbox_app", "state_file_beside"]

@@ -90,13 +90,15 @@ def render(state: SandboxState, routes: list[BaseRoute]) -> str:
             ("/_sandbox/requests", "request log (JSON)"),
         )
     )
+    persisted = state.persistence.path if state.persistence else None
+    storage = f"state file <code>{escape(str(persisted))}</code>" if persisted else "in memory"
     sites = "".join(_site_section(site) for site in state.world.sites.values())
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>Jira Cloud sandbox</title><style>{STYLE}</style></head><body>"
         "<h1>Jira Cloud sandbox</h1>"
         f"<p>Root <code>{root}</code> &middot; auth <code>{root}/auth</code> &middot; "
-        f"API <code>{root}/api</code> &middot; "
+        f"API <code>{root}/api</code> &middot; {storage} &middot; "
         f"clock {escape(state.clock.now().isoformat())}</p>"
         f"<h2>Links</h2><ul>{links}</ul>{sites}<h2>Accounts</h2>{accounts}"
         f"<h2>Admin endpoints</h2>{endpoints}</body></html>"

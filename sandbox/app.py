@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -14,6 +16,7 @@ from starlette.routing import Mount, Route
 from sandbox import admin, admin_index, oauth, rest_agile, rest_platform, rest_webhooks
 from sandbox.config import SandboxConfig
 from sandbox.faults import FaultMiddleware
+from sandbox.persistence import PersistMiddleware
 from sandbox.requestlog import RequestLogMiddleware
 from sandbox.state import SandboxState
 
@@ -30,21 +33,30 @@ async def index(request: Request) -> Response:
     )
 
 
-def create_sandbox_app(*, root_url: str, config: SandboxConfig | None = None) -> Starlette:
+def create_sandbox_app(
+    *, root_url: str, config: SandboxConfig | None = None, state_file: str | Path | None = None
+) -> Starlette:
     """`root_url` is where this app is reachable (e.g. http://127.0.0.1:9000 or PUBLIC_URL/sandbox).
 
     Mounted inside another app, the parent's lifespan does not reach this one: webhook
     deliveries then start lazily, and `app.state.sandbox.dispatcher.aclose()` may be awaited
     at shutdown to close its HTTP client.
+
+    `state_file` (or `config.state_file`): a JSON file the world is loaded from at start-up
+    and saved to after changes; mounted, await `app.state.sandbox.aclose()` at shutdown so
+    the last change is written.
     """
-    state = SandboxState(config or SandboxConfig(), root_url)
+    config = config or SandboxConfig()
+    if state_file is not None:
+        config = replace(config, state_file=state_file)
+    state = SandboxState(config, root_url)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         try:
             yield
         finally:
-            await state.dispatcher.aclose()
+            await state.aclose()
 
     api_routes = [
         *oauth.API_ROUTES,
@@ -52,6 +64,7 @@ def create_sandbox_app(*, root_url: str, config: SandboxConfig | None = None) ->
         *rest_agile.ROUTES,
         *rest_webhooks.ROUTES,
     ]
+    persisted = [Middleware(PersistMiddleware, persistence=state.persistence)]
     app = Starlette(
         routes=[
             Route("/", index, methods=["GET"]),
@@ -64,6 +77,7 @@ def create_sandbox_app(*, root_url: str, config: SandboxConfig | None = None) ->
             ),
         ],
         middleware=[
+            *(persisted if state.persistence else []),
             Middleware(RequestLogMiddleware, log=state.log, clock=state.clock),
             Middleware(FaultMiddleware, rules=state.fault_rules, clock=state.clock),
         ],

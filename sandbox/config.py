@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 # The product's development OAuth app (same literals as its development defaults).
@@ -104,3 +105,6 @@ class SandboxConfig:
     webhook_retry_backoff_seconds: float = 0.2
     webhook_jwt_ttl_seconds: int = 300
     request_log_size: int = 5000
+    # Load the world from this JSON file at start-up and save it after changes (None: memory).
+    state_file: str | Path | None = None
+    state_save_delay_seconds: float = 0.25  # debounce; 0 saves after every change

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from sandbox.clock import Clock
 from sandbox.config import OAuthApp, SandboxConfig
 from sandbox.delivery import Dispatcher, Switches
 from sandbox.faults import FaultRule, RateLimiter
+from sandbox.persistence import Persistence
 from sandbox.requestlog import RequestLog
 from sandbox.seed import seed_demo
 from sandbox.store import World
@@ -27,6 +29,12 @@ class SandboxState:
         self.dispatcher = Dispatcher(config)
         self.log = RequestLog(config.request_log_size)
         self.search_lag_seconds = 0.0
+        self.persistence: Persistence | None = None
+        if config.state_file is not None:
+            path = Path(config.state_file)
+            self.persistence = Persistence(self, path, config.state_save_delay_seconds)
+            if self.persistence.load():
+                return
         if config.seed_demo:
             seed_demo(self.world, self.clock.now())
 
@@ -35,6 +43,14 @@ class SandboxState:
             app.client_id: replace(app, redirect_uris=list(app.redirect_uris))
             for app in self.config.apps
         }
+
+    async def aclose(self) -> None:
+        """At shutdown: write the last change to the state file, close the webhook client."""
+        try:
+            if self.persistence is not None:
+                self.persistence.save()
+        finally:
+            await self.dispatcher.aclose()
 
     def app(self, client_id: str) -> OAuthApp | None:
         return self.apps.get(client_id)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,6 +57,21 @@ def find_by_name(table: dict[str, Any], name_or_id: str) -> Any | None:
         return table[name_or_id]
     lowered = str(name_or_id).lower()
     return next((item for item in table.values() if item.name.lower() == lowered), None)
+
+
+@dataclass
+class Seq:
+    """An id sequence `next()` draws from; unlike itertools.count its state can be saved."""
+
+    value: int = 1
+
+    def __iter__(self) -> Seq:
+        return self
+
+    def __next__(self) -> int:
+        current = self.value
+        self.value += 1
+        return current
 
 
 @dataclass
@@ -153,7 +167,7 @@ class Webhook:
     url: str
     events: list[str]
     jql_filter: str
-    matcher: Any  # jql.Query
+    matcher: Any = field(metadata={"transient": True})  # jql.Query of jql_filter
     field_ids_filter: list[str] | None
     expires_at: datetime
 
@@ -175,14 +189,16 @@ class Site:
     moved_keys: dict[str, int] = field(default_factory=dict)
     webhooks: dict[int, Webhook] = field(default_factory=dict)
     # issue id -> (what search still sees, until when); see consistency.py
-    stale: dict[int, tuple[Issue | None, datetime]] = field(default_factory=dict)
-    project_counters: dict[str, itertools.count[int]] = field(default_factory=dict)
-    ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10000))
-    board_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    sprint_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
-    webhook_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
-    comment_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(10000))
-    rank_counter: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
+    stale: dict[int, tuple[Issue | None, datetime]] = field(
+        default_factory=dict, metadata={"transient": True}
+    )
+    project_counters: dict[str, Seq] = field(default_factory=dict)
+    ids: Seq = field(default_factory=lambda: Seq(10000))
+    board_ids: Seq = field(default_factory=lambda: Seq(1))
+    sprint_ids: Seq = field(default_factory=lambda: Seq(1))
+    webhook_ids: Seq = field(default_factory=lambda: Seq(1000))
+    comment_ids: Seq = field(default_factory=lambda: Seq(10000))
+    rank_counter: Seq = field(default_factory=lambda: Seq(100))
 
     def issue(self, id_or_key: str) -> Issue | None:
         if id_or_key.isdigit():
@@ -199,7 +215,7 @@ class Site:
         return next((p for p in self.projects.values() if p.id == key_or_id), None)
 
     def next_key(self, project_key: str) -> str:
-        counter = self.project_counters.setdefault(project_key, itertools.count(1))
+        counter = self.project_counters.setdefault(project_key, Seq(1))
         return f"{project_key}-{next(counter)}"
 
     def next_rank(self) -> str:
