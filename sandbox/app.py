@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from sandbox import admin, admin_index, oauth, rest_agile, rest_platform, rest_webhooks
+from sandbox import admin, admin_index, admin_sites, oauth, rest_agile, rest_platform, rest_webhooks
 from sandbox.config import SandboxConfig
 from sandbox.faults import FaultMiddleware
 from sandbox.persistence import PersistMiddleware
@@ -31,6 +31,9 @@ async def index(request: Request) -> Response:
             "adminUrl": f"{state.root_url}/_sandbox",
         }
     )
+
+
+ADMIN_ROUTES = [Route("/", admin_index.page, methods=["GET"]), *admin.ROUTES, *admin_sites.ROUTES]
 
 
 def create_sandbox_app(
@@ -72,9 +75,7 @@ def create_sandbox_app(
             Mount("/api", routes=api_routes),
             # The page answers /_sandbox itself (no slash redirect, which breaks when mounted).
             Route("/_sandbox", admin_index.page, methods=["GET"]),
-            Mount(
-                "/_sandbox", routes=[Route("/", admin_index.page, methods=["GET"]), *admin.ROUTES]
-            ),
+            Mount("/_sandbox", routes=ADMIN_ROUTES),
         ],
         middleware=[
             *(persisted if state.persistence else []),
