@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from sandbox.admin_issues import AdminError, _body, _guard
+from sandbox.admin_issues import AdminError, _body, _guard, _site
 from sandbox.gateway import sandbox_state
 from sandbox.store import Site, Webhook
 from sandbox.webhooks import webhook_json
@@ -59,7 +59,26 @@ async def expire_webhooks(request: Request) -> Response:
     return JSONResponse({"expired": expired})
 
 
+SWITCHES = {"timeTracking": "time_tracking"}
+
+
+async def site_switches(request: Request) -> Response:
+    """Per-site features, all on by default: `{"timeTracking": bool}`."""
+    _state, site = _site(request)
+    if request.method == "POST":
+        body = await _body(request)
+        unknown = set(body) - set(SWITCHES)
+        if unknown:
+            raise AdminError(f"unknown switches {sorted(unknown)}; known: {sorted(SWITCHES)}")
+        for name, value in body.items():
+            if not isinstance(value, bool):
+                raise AdminError(f"{name} must be true or false")
+            setattr(site, SWITCHES[name], value)
+    return JSONResponse({name: getattr(site, attr) for name, attr in SWITCHES.items()})
+
+
 ROUTES = [
     Route("/webhooks/{webhook_id:int}", _guard(delete_webhook), methods=["DELETE"]),
     Route("/webhooks/expire", _guard(expire_webhooks), methods=["POST"]),
+    Route("/sites/{cloud_id}/switches", _guard(site_switches), methods=["GET", "POST"]),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sandbox.store import PRIORITIES, Issue, Site, World
+from sandbox.timetracking import DurationError, timetracking_changes
 
 NOT_ON_SCREEN = "Field '{}' cannot be set. It is not on the appropriate screen, or unknown."
 
@@ -20,6 +21,13 @@ def editable_fields(site: Site, issue: Issue) -> set[str]:
 def convert(world: World, site: Site, issue: Issue, field_id: str, value: Any) -> Any:
     if field_id not in editable_fields(site, issue) or field_id not in site.fields:
         raise FieldError(NOT_ON_SCREEN.format(field_id))
+    if field_id == "timetracking":
+        if not site.time_tracking:  # switched off: Jira no longer knows the field
+            raise FieldError(NOT_ON_SCREEN.format(field_id))
+        try:
+            return timetracking_changes(issue, value)
+        except DurationError as exc:
+            raise FieldError(str(exc)) from None
     if field_id == "summary":
         if not isinstance(value, str) or not value.strip():
             raise FieldError("You must specify a summary of the issue.")
@@ -80,9 +88,13 @@ def collect_changes(
                 if verb == "remove" and value in current:
                     current.remove(value)
                 value = current
-            elif verb != "set":
+            elif verb != "set" and (verb, field_id) != ("edit", "timetracking"):
                 raise FieldError(f"Operation '{verb}' is not supported for field '{field_id}'.")
-            changes[field_id] = convert(world, site, issue, field_id, value)
+            converted = convert(world, site, issue, field_id, value)
+            if field_id == "timetracking":  # stored as its two estimate fields
+                changes.update(converted)
+            else:
+                changes[field_id] = converted
         except FieldError as exc:
             errors[field_id] = str(exc)
     return changes, errors

@@ -9,6 +9,7 @@ from sandbox.consistency import remember
 from sandbox.seed import add_issue
 from sandbox.serialize import adf_to_text, comment_json, user_json
 from sandbox.store import ISSUE_TYPES, PRIORITIES, STATUSES, Comment, Issue, Project, Site
+from sandbox.timetracking import TIME_FIELDS
 from sandbox.webhooks import emit_issue_event
 
 if TYPE_CHECKING:
@@ -60,7 +61,8 @@ def _item(state: SandboxState, site: Site, field_id: str, old: Any, new: Any) ->
     custom = field_id.startswith("customfield_") or field_id == "sprint"
     fid = site.sprint_field_id if field_id == "sprint" else field_id
     name = site.fields[fid].name if fid in site.fields else field_id
-    with_ids = field_id in {"status", "issuetype", "priority", "assignee", "reporter", "sprint"}
+    with_ids = field_id in {"status", "issuetype", "priority", "assignee", "reporter", "sprint",
+                            *TIME_FIELDS}  # fmt: skip
     return {
         "field": name if custom else field_id,
         "fieldtype": "custom" if custom else "jira",
@@ -92,7 +94,8 @@ def update_issue(
             setattr(issue, ATTRIBUTES[field_id], new)
         else:
             old = issue.custom.get(field_id)
-            new = float(new) if isinstance(new, int | float) else new
+            if isinstance(new, int | float) and field_id not in TIME_FIELDS:
+                new = float(new)
             issue.custom[field_id] = new
         if old != new:
             items.append(_item(state, site, field_id, old, new))

@@ -6,6 +6,7 @@ import random
 from datetime import datetime, timedelta
 
 from sandbox.store import Account, Board, FieldDef, Issue, Project, Site, Sprint, World
+from sandbox.timetracking import FIELDS as TIME_FIELDS
 
 DEMO_ACCOUNT_ID = "557058:0f7e3b1a-5c2d-4e8f-9a01-000000000001"
 ACME_CLOUD_ID = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
@@ -93,16 +94,24 @@ def _custom_fields(sp_estimate: str, story_points: str, sprint: str, rank: str) 
 
 def new_site(cloud_id: str, name: str, url: str, ids: tuple[str, str, str, str]) -> Site:
     site = Site(cloud_id=cloud_id, name=name, url=url, sprint_field_id=ids[2], rank_field_id=ids[3])
-    for definition in [*SYSTEM_FIELDS, *_custom_fields(*ids)]:
+    for definition in [*SYSTEM_FIELDS, *TIME_FIELDS, *_custom_fields(*ids)]:
         site.fields[definition.id] = definition
     return site
 
 
 def _project(
-    site: Site, key: str, name: str, simplified: bool, sp_field: str, sp_types: set[str]
+    site: Site,
+    key: str,
+    name: str,
+    simplified: bool,
+    sp_field: str,
+    sp_types: set[str],
+    time_types: frozenset[str] | set[str] = frozenset(),
 ) -> Project:
     screens = {
-        type_id: EDITABLE_SYSTEM | ({sp_field} if type_id in sp_types else set())
+        type_id: EDITABLE_SYSTEM
+        | ({sp_field} if type_id in sp_types else set())
+        | ({"timetracking"} if type_id in time_types else set())
         for type_id in ("10001", "10002", "10004")
     }
     project = Project(str(10000 + len(site.projects)), key, name, simplified, sp_field, screens)
@@ -244,10 +253,11 @@ def seed_demo(world: World, now: datetime) -> None:
         "https://acme-demo.atlassian.net",
         ("customfield_10016", "customfield_10026", "customfield_10020", "customfield_10019"),
     )
-    plat = _project(acme, "PLAT", "Platform", False, "customfield_10026", {"10001", "10002"})
-    app = _project(
-        acme, "APP", "Mobile App", True, "customfield_10016", {"10001", "10002", "10004"}
-    )
+    every_type = {"10001", "10002", "10004"}
+    plat = _project(acme, "PLAT", "Platform", False, "customfield_10026", {"10001", "10002"},
+                    time_types=every_type)  # fmt: skip
+    app = _project(acme, "APP", "Mobile App", True, "customfield_10016", every_type,
+                   time_types={"10001", "10002"})  # fmt: skip
     plat_board = _board(acme, "PLAT board", "scrum", plat)
     _board(acme, "PLAT kanban", "kanban", plat)
     app_board = _board(acme, "APP board", "scrum", app)
@@ -266,7 +276,8 @@ def seed_demo(world: World, now: datetime) -> None:
         "https://globex-demo.atlassian.net",
         ("customfield_10035", "customfield_10028", "customfield_10021", "customfield_10022"),
     )
-    ops = _project(globex, "OPS", "Operations", False, "customfield_10028", {"10001"})
+    ops = _project(globex, "OPS", "Operations", False, "customfield_10028", {"10001"},
+                   time_types={"10002"})  # fmt: skip
     ops_board = _board(globex, "OPS board", "scrum", ops)
     _board(globex, "OPS kanban", "kanban", ops)
     o1, o2, o3 = _sprints(globex, ops_board, "OPS", 1, now)

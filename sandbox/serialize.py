@@ -20,7 +20,9 @@ from sandbox.store import (
     Sprint,
     World,
 )
+from sandbox.timetracking import time_fields
 
+OPERATIONS = {"labels": ["add", "set", "remove"], "timetracking": ["set", "edit"]}
 ISSUE_EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"
 
 
@@ -209,6 +211,7 @@ def all_fields(world: World, site: Site, issue: Issue, version: int = 3) -> dict
         or None,
         site.rank_field_id: issue.rank,
     }
+    fields.update(time_fields(site, issue))
     for field_id in site.fields:
         if field_id.startswith("customfield_") and field_id not in fields:
             fields[field_id] = issue.custom.get(field_id)
@@ -301,13 +304,15 @@ def editmeta_json(site: Site, issue: Issue) -> dict[str, Any]:
     editable = project.edit_screens.get(issue.issuetype_id, set())
     out: dict[str, Any] = {}
     for field_id in sorted(editable):
+        if field_id == "timetracking" and not site.time_tracking:
+            continue
         definition = site.fields[field_id]
         meta: dict[str, Any] = {
             "required": field_id == "summary",
             "schema": definition.schema,
             "name": definition.name,
             "key": field_id,
-            "operations": ["add", "set", "remove"] if field_id == "labels" else ["set"],
+            "operations": OPERATIONS.get(field_id, ["set"]),
         }
         if field_id == "priority":
             meta["allowedValues"] = [{"id": p.id, "name": p.name} for p in PRIORITIES.values()]

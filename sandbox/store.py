@@ -182,6 +182,7 @@ class Site:
     fields: dict[str, FieldDef] = field(default_factory=dict)
     sprint_field_id: str = "customfield_10020"
     rank_field_id: str = "customfield_10019"
+    time_tracking: bool = True  # the site-wide "Time tracking" feature (admin switch)
     projects: dict[str, Project] = field(default_factory=dict)
     boards: dict[int, Board] = field(default_factory=dict)
     sprints: dict[int, Sprint] = field(default_factory=dict)
