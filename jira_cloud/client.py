@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from jira_cloud.agile import LISTING_FIELDS, AgileMixin, listing_fields
+from jira_cloud.budget import RequestBudget
 from jira_cloud.errors import InvalidArgument, NotFound, parsed_methods
 from jira_cloud.pagination import parse_offset_page, parse_token_page
 from jira_cloud.transport import TokenSource
@@ -50,6 +51,7 @@ class JiraClient(AgileMixin):
         max_retries: int = 3,
         max_retry_after: float = 10.0,
         backoff_base: float = 0.25,
+        budget: RequestBudget | None = None,
     ) -> None:
         super().__init__(
             http,
@@ -59,6 +61,7 @@ class JiraClient(AgileMixin):
             max_retries=max_retries,
             max_retry_after=max_retry_after,
             backoff_base=backoff_base,
+            budget=budget,
         )
         self.site_url = site_url.rstrip("/")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 import time
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from jira_cloud.budget import Call, RequestBudget, call_for
 from jira_cloud.errors import (
     BadRequest,
     FieldNotEditable,
@@ -43,6 +45,7 @@ _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 _NOT_EDITABLE_MARKERS = ("cannot be set", "appropriate screen", "unknown", "not editable")
 _NO_SPRINTS_MARKERS = ("does not support sprints", "doesn't support sprints")
 _MAX_MESSAGE = 500
+_BUDGET_JITTER = 0.05  # spreads callers that were told the same wait
 
 
 class TokenSource(Protocol):
@@ -138,6 +141,7 @@ class JiraTransport:
         max_retry_after: float = 10.0,
         backoff_base: float = 0.25,
         backoff_cap: float = 4.0,
+        budget: RequestBudget | None = None,
     ) -> None:
         self.http = http
         self.cloud_id = cloud_id
@@ -147,6 +151,7 @@ class JiraTransport:
         self.max_retry_after = max_retry_after
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
+        self.budget = budget
 
     def backoff(self, attempt: int) -> float:
         """Equal-jitter exponential backoff: half fixed, half random, capped."""
@@ -177,10 +182,12 @@ class JiraTransport:
     ) -> httpx.Response:
         url = join_url(self.base_url, path)
         path = "/" + path.lstrip("/")  # what the logs show: never the base URL or query
+        call = call_for(self.cloud_id, method, path)
         token = await self.tokens.access_token()
         refreshed = False
         attempt = 0
         while True:
+            await self._acquire(call)
             started = time.monotonic()
             try:
                 response = await self.http.request(
@@ -200,11 +207,35 @@ class JiraTransport:
                 token = await self.tokens.refresh_after_unauthorized(token)
                 refreshed = True
                 continue
+            if status == 429:
+                await self._penalize(call, response, attempt)
             wait = self._retry_wait(response, safe, attempt)
             if wait is None:
                 return response
             await asyncio.sleep(wait)
             attempt += 1
+
+    async def _acquire(self, call: Call) -> None:
+        """Wait for the budget's go-ahead; RateLimited when it asks for more than we wait."""
+        if self.budget is None:
+            return
+        while (wait := await self.budget.acquire(call)) > 0:
+            if wait > self.max_retry_after:
+                raise RateLimited(
+                    f"Jira's rate limit holds back {call.route} for {wait:.1f}s.", math.ceil(wait)
+                )
+            await asyncio.sleep(wait + random.uniform(0, _BUDGET_JITTER))
+
+    async def _penalize(self, call: Call, response: httpx.Response, attempt: int) -> None:
+        if self.budget is None:
+            return
+        headers = response.headers
+        reason = headers.get("ratelimit-reason") or headers.get("x-beta-ratelimit-reason")
+        retry_after = parse_retry_after(headers.get("retry-after"))
+        log.warning("jira %s rate limited (%s)", call.route, reason or "no reason")
+        await self.budget.penalize(
+            call, reason, self.backoff(attempt) if retry_after is None else retry_after
+        )
 
     def _retry_wait(self, response: httpx.Response, safe: bool, attempt: int) -> float | None:
         """Seconds to wait before retrying this response, or None to hand it back."""
