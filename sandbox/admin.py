@@ -13,7 +13,7 @@ from starlette.routing import Route
 from sandbox.admin_issues import ROUTES as ISSUE_ROUTES
 from sandbox.config import OAuthApp
 from sandbox.delivery import Switches
-from sandbox.faults import FaultRule, LimitSpec
+from sandbox.faults import FaultRule
 from sandbox.gateway import sandbox_state
 from sandbox.store import Account
 from sandbox.webhooks import webhook_json
@@ -171,20 +171,15 @@ async def faults(request: Request) -> Response:
 
 
 async def rate_limits(request: Request) -> Response:
-    state = sandbox_state(request)
-    body = await body_of(request)
-    site = body.get("site")
-    state.limiter.site = LimitSpec(site["limit"], site.get("windowSeconds", 1.0)) if site else None
-    state.limiter.endpoints = {
-        key: LimitSpec(spec["limit"], spec.get("windowSeconds", 1.0))
-        for key, spec in (body.get("endpoints") or {}).items()
-    }
-    writes = body.get("issueWrites")
-    state.limiter.issue_writes = (
-        LimitSpec(writes["limit"], writes.get("windowSeconds", 1.0)) if writes else None
-    )
-    state.limiter.windows = {}
-    return JSONResponse({"ok": True})
+    """POST replaces every limit and empties their windows (the body: RateLimiter.configure);
+    GET shows the limits and their windows' usage."""
+    limiter = sandbox_state(request).limiter
+    if request.method == "POST":
+        try:
+            limiter.configure(await body_of(request))
+        except (KeyError, TypeError, ValueError) as exc:
+            return problem(f"bad rate limits: {exc!r}")
+    return JSONResponse({"ok": True, "limits": limiter.describe(), "usage": limiter.usage()})
 
 
 async def search_lag(request: Request) -> Response:
@@ -258,7 +253,7 @@ ROUTES = [
     Route("/oauth/stats", oauth_stats, methods=["GET", "POST"]),
     Route("/tokens/{action:str}", tokens, methods=["POST"]),
     Route("/faults", faults, methods=["GET", "POST", "DELETE"]),
-    Route("/rate-limits", rate_limits, methods=["POST"]),
+    Route("/rate-limits", rate_limits, methods=["GET", "POST"]),
     Route("/search-lag", search_lag, methods=["POST"]),
     Route("/webhooks", webhooks, methods=["GET"]),
     Route("/webhooks/switches", switches, methods=["GET", "POST"]),

@@ -42,40 +42,133 @@ class LimitSpec:
     limit: int
     window_seconds: float = 1.0
 
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> LimitSpec:
+        return cls(int(raw["limit"]), float(raw.get("windowSeconds", 1.0)))
+
+
+@dataclass
+class QuotaSpec(LimitSpec):
+    """Atlassian's points-based quota: `limit` points per window; a call costs 1 point, plus
+    `points_per_object` for each object it returns (writes return none). `scope` "tenant": one
+    quota per site (jira-quota-tenant-based); "global": one for all sites (the app's default
+    single quota, jira-quota-global-based)."""
+
+    points_per_object: float = 1.0
+    scope: str = "tenant"
+
+    @property
+    def reason(self) -> str:
+        return "jira-quota-global-based" if self.scope == "global" else "jira-quota-tenant-based"
+
+    def key(self, cloud_id: str) -> str:
+        return "quota:global" if self.scope == "global" else f"quota:{cloud_id}"
+
 
 @dataclass
 class RateLimiter:
-    """Fixed windows on the sandbox clock: one per site, one per site + endpoint."""
+    """Fixed windows on the sandbox clock: one per site (calls, or a QuotaSpec's points), one
+    per site + endpoint (burst), one per written issue."""
 
     site: LimitSpec | None = None
     endpoints: dict[str, LimitSpec] = field(default_factory=dict)  # "GET /rest/..." or "*"
     issue_writes: LimitSpec | None = None  # writes to one issue (PUT/POST/DELETE)
-    windows: dict[str, tuple[datetime, int]] = field(default_factory=dict)
+    windows: dict[str, tuple[datetime, float]] = field(default_factory=dict)
+
+    def configure(self, body: dict[str, Any]) -> None:
+        """The admin API's limits, replacing all others (and emptying the windows):
+        {"site": {"limit", "windowSeconds"}}: calls per site (jira-quota-based);
+        {"quota": {"points", "windowSeconds" (3600), "pointsPerObject" (1), "scope"}}: the
+        points quota instead, "tenant" per site or "global" for all sites;
+        {"endpoints": {"GET /rest/api/3/myself" or "*": {"limit", "windowSeconds"}}}: bursts
+        per site + endpoint + method; {"issueWrites": {"limit", "windowSeconds"}}."""
+        site, quota, writes = body.get("site"), body.get("quota"), body.get("issueWrites")
+        self.site = LimitSpec.from_json(site) if site else None
+        if quota:
+            self.site = QuotaSpec(
+                int(quota["points"]),
+                float(quota.get("windowSeconds", 3600)),
+                float(quota.get("pointsPerObject", 1)),
+                str(quota.get("scope", "tenant")),
+            )
+        endpoints = body.get("endpoints") or {}
+        self.endpoints = {key: LimitSpec.from_json(spec) for key, spec in endpoints.items()}
+        self.issue_writes = LimitSpec.from_json(writes) if writes else None
+        self.windows = {}
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "site": vars(self.site) if self.site else None,
+            "endpoints": {key: vars(spec) for key, spec in self.endpoints.items()},
+            "issueWrites": vars(self.issue_writes) if self.issue_writes else None,
+        }
 
     def check(
         self, cloud_id: str, endpoint: str, now: datetime, written_issue: str | None = None
     ) -> tuple[bool, dict[str, str]]:
+        """Whether the call may run (then counted in every window) and the headers to send."""
         headers: dict[str, str] = {}
-        checks = [(f"site:{cloud_id}", self.site, "jira-quota-based")]
+        checks: list[tuple[str, LimitSpec | None, str]] = []
+        if isinstance(self.site, QuotaSpec):
+            checks.append((self.site.key(cloud_id), self.site, self.site.reason))
+        else:
+            checks.append((f"site:{cloud_id}", self.site, "jira-quota-based"))
         spec = self.endpoints.get(endpoint) or self.endpoints.get("*")
         checks.append((f"endpoint:{cloud_id}:{endpoint}", spec, "jira-burst-based"))
         if written_issue:
             key = f"issue:{cloud_id}:{written_issue.upper()}"
             checks.append((key, self.issue_writes, "jira-per-issue-on-write"))
+        windows: list[tuple[str, datetime, float, LimitSpec]] = []
         for key, limit, reason in checks:
             if limit is None:
                 continue
-            start, count = self.windows.get(key, (now, 0))
-            window = timedelta(seconds=limit.window_seconds)
-            if now - start >= window:
-                start, count = now, 0
-            reset = start + window
-            if count >= limit.limit:
+            start, used = self._window(key, limit, now)
+            reset = start + timedelta(seconds=limit.window_seconds)
+            if used >= limit.limit:
                 return False, rate_limit_headers(limit.limit, 0, reset, now, reason)
-            self.windows[key] = (start, count + 1)
-            remaining = limit.limit - count - 1
-            headers.update(rate_limit_headers(limit.limit, remaining, reset, now, None))
+            windows.append((key, start, used, limit))
+        for key, start, used, limit in windows:  # counted only when every window allows it
+            self.windows[key] = (start, used + 1)
+            reset = start + timedelta(seconds=limit.window_seconds)
+            remaining = math.floor(limit.limit - used - 1)
+            headers.update(rate_limit_headers(limit.limit, max(0, remaining), reset, now, None))
         return True, headers
+
+    def charge_returned(self, cloud_id: str, method: str, body: bytes, now: datetime) -> None:
+        """A QuotaSpec's points for the objects a successful call returned."""
+        quota = self.site
+        if not isinstance(quota, QuotaSpec) or not quota.points_per_object:
+            return
+        objects = returned_objects(method, body)
+        if objects:
+            start, used = self._window(quota.key(cloud_id), quota, now)
+            self.windows[quota.key(cloud_id)] = (start, used + objects * quota.points_per_object)
+
+    def usage(self) -> dict[str, float]:
+        return {key: used for key, (_, used) in self.windows.items()}
+
+    def _window(self, key: str, limit: LimitSpec, now: datetime) -> tuple[datetime, float]:
+        start, used = self.windows.get(key, (now, 0.0))
+        if now - start >= timedelta(seconds=limit.window_seconds):
+            return now, 0.0
+        return start, used
+
+
+def returned_objects(method: str, body: bytes) -> int:
+    """Objects in a JSON answer: the items of its top-level lists of objects (issues, values,
+    comments, ...), or 1 for a GET of one object."""
+    try:
+        data = json.loads(body) if body else None
+    except ValueError:
+        return 0
+    if isinstance(data, list):
+        return len(data)
+    if not isinstance(data, dict):
+        return 0
+    lists = [v for v in data.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
+    if lists:
+        return sum(len(items) for items in lists)
+    return 1 if method == "GET" and data else 0
 
 
 def rate_limit_headers(

@@ -118,6 +118,9 @@ def jira_route(method: str, path: str, required: ScopeSets, handler: Handler) ->
             response = await handler(Ctx(request, state, token, account, site))
         except JiraError as exc:
             response = exc.response()
+        if response.status_code < 300:  # a points quota also counts the objects returned
+            body = getattr(response, "body", b"")
+            state.limiter.charge_returned(cloud_id, method, body, state.clock.now())
         response.headers["X-AAccountId"] = account.account_id
         response.headers.update(limit_headers)
         return response
