@@ -60,7 +60,6 @@ from services.rooms.rooms import create_room
 from tests.support import free_port
 from tests.web.test_graphiql import DevTools
 from tests.web.test_graphiql import launch_chromium as chromium
-from tests.web.test_web_app_browser import ENSURE_HELPERS, HELPERS
 
 JS_BUDGET = 200 * 1024
 LOAD_BUDGET_MS = 500
@@ -159,6 +158,18 @@ def sign_in_script(token: str, origin: str) -> str:
         f"if (location.origin === {json.dumps(origin)}) "
         f"sessionStorage.setItem({json.dumps(TOKEN_KEY)}, {json.dumps(token)});"
     )
+
+
+# A button found by its accessible name in the page, like a person would.
+HELPERS = r"""
+window.__ak = {
+  text: (el) => (el.getAttribute('aria-label') || el.textContent || '').trim().toLowerCase(),
+  button: (name) => [...document.querySelectorAll('button, [role=button]')]
+    .find((el) => __ak.text(el) === name.toLowerCase() && !el.disabled),
+};
+true
+"""
+ENSURE_HELPERS = f"(window.__ak || eval({json.dumps(HELPERS)}))"
 
 
 # Records performance.now() (ms since navigation start) into window.__ready when READY()

@@ -5,8 +5,10 @@ import { Layout } from './components/Layout';
 import { ToastProvider } from './components/Toasts';
 import { GraphQLProvider } from './graphql/GraphQLProvider';
 import RoomsPage from './pages/RoomsPage';
+// In the first bundle: the room is where people land from a shared link, and a lazy chunk
+// (with its own dependencies) would cost a round trip before the room's queries start.
+import RoomPage from './pages/room/RoomPage';
 
-const RoomPage = lazy(() => import('./pages/room/RoomPage'));
 const IntegrationsPage = lazy(() => import('./pages/IntegrationsPage'));
 const SignInPage = lazy(() => import('./pages/SignInPage'));
 
