@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.selectfield import convert_option, is_select
 from sandbox.store import PRIORITIES, Issue, Site, World
 from sandbox.timetracking import DurationError, timetracking_changes
 
@@ -60,6 +61,11 @@ def convert(world: World, site: Site, issue: Issue, field_id: str, value: Any) -
                 raise FieldError(f"The label '{label}' contains spaces which is invalid.")
         return list(value)
     definition = site.fields[field_id]
+    if is_select(definition):
+        try:
+            return convert_option(definition, value)
+        except ValueError as exc:
+            raise FieldError(str(exc)) from None
     if definition.is_number:
         if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
             raise FieldError("Operation value must be a number")

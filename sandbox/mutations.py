@@ -54,6 +54,9 @@ def _display(state: SandboxState, site: Site, field_id: str, value: Any) -> str 
     if field_id == "sprint":
         sprint = site.sprints.get(value)
         return sprint.name if sprint else str(value)
+    option = site.fields[field_id].option(value) if field_id in site.fields else None
+    if option is not None:
+        return option.value
     return _number_text(value)
 
 
@@ -63,6 +66,7 @@ def _item(state: SandboxState, site: Site, field_id: str, old: Any, new: Any) ->
     name = site.fields[fid].name if fid in site.fields else field_id
     with_ids = field_id in {"status", "issuetype", "priority", "assignee", "reporter", "sprint",
                             *TIME_FIELDS}  # fmt: skip
+    with_ids = with_ids or bool(fid in site.fields and site.fields[fid].options)
     return {
         "field": name if custom else field_id,
         "fieldtype": "custom" if custom else "jira",

@@ -148,6 +148,9 @@ class Evaluator:
             return list(issue.labels)
         field_id = self.custom_field_id(name)
         value = issue.custom.get(field_id)
+        option = site.fields[field_id].option(value) if field_id in site.fields else None
+        if option is not None:
+            return [option.id, option.value]
         return [] if value is None else [value]
 
     def person(self, account_id: str | None) -> list[Any]:

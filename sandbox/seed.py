@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from sandbox.selectfield import TSHIRT_SIZES, select_field
 from sandbox.store import Account, Board, FieldDef, Issue, Project, Site, Sprint, World
 from sandbox.timetracking import FIELDS as TIME_FIELDS
 
@@ -231,6 +232,20 @@ def _fill(
                 issue.closed_sprint_ids.append(sprint.id)
 
 
+def _tshirt(
+    site: Site, project: Project, field_id: str, first_option: int, types: set[str]
+) -> None:
+    """A single-select "T-shirt size" field on the project's screens; every third issue sized."""
+    definition = select_field(field_id, "T-shirt size", TSHIRT_SIZES, first_option)
+    site.fields[field_id] = definition
+    for type_id in types:
+        project.edit_screens[type_id].add(field_id)
+    mine = [i for i in site.issues.values() if i.project_key == project.key]
+    for n, issue in enumerate(mine):
+        if n % 3 == 0:
+            issue.custom[field_id] = definition.options[n // 3 % len(definition.options)].id
+
+
 def seed_demo(world: World, now: datetime) -> None:
     rng = random.Random(4)
     people = [
@@ -284,4 +299,6 @@ def seed_demo(world: World, now: datetime) -> None:
     globex_people = [people[0].account_id, people[2].account_id, people[3].account_id]
     _fill(globex, ops, [(o1, 4, True), (o2, 7, False), (o3, 4, False), (None, 5, False)],
           globex_people, rng, now)  # fmt: skip
+    _tshirt(acme, plat, "customfield_10040", 10100, {"10001", "10002", "10004"})
+    _tshirt(globex, ops, "customfield_10041", 10200, {"10001", "10002"})
     world.sites = {acme.cloud_id: acme, globex.cloud_id: globex}

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.clock import agile_datetime, jira_datetime
+from sandbox.editmeta import editmeta_json
+from sandbox.selectfield import is_select, option_value
 from sandbox.store import (
     CATEGORY_IDS,
     CATEGORY_NAMES,
@@ -22,7 +24,6 @@ from sandbox.store import (
 )
 from sandbox.timetracking import time_fields
 
-OPERATIONS = {"labels": ["add", "set", "remove"], "timetracking": ["set", "edit"]}
 ISSUE_EXPAND = "renderedFields,names,schema,operations,editmeta,changelog,versionedRepresentations"
 
 
@@ -214,7 +215,11 @@ def all_fields(world: World, site: Site, issue: Issue, version: int = 3) -> dict
     fields.update(time_fields(site, issue))
     for field_id in site.fields:
         if field_id.startswith("customfield_") and field_id not in fields:
-            fields[field_id] = issue.custom.get(field_id)
+            definition = site.fields[field_id]
+            value = issue.custom.get(field_id)
+            fields[field_id] = (
+                option_value(site, definition, value) if is_select(definition) else value
+            )
     return fields
 
 
@@ -297,24 +302,3 @@ def webhook_issue_json(world: World, site: Site, issue: Issue) -> dict[str, Any]
         "key": issue.key,
         "fields": all_fields(world, site, issue, version=2),
     }
-
-
-def editmeta_json(site: Site, issue: Issue) -> dict[str, Any]:
-    project = site.projects[issue.project_key]
-    editable = project.edit_screens.get(issue.issuetype_id, set())
-    out: dict[str, Any] = {}
-    for field_id in sorted(editable):
-        if field_id == "timetracking" and not site.time_tracking:
-            continue
-        definition = site.fields[field_id]
-        meta: dict[str, Any] = {
-            "required": field_id == "summary",
-            "schema": definition.schema,
-            "name": definition.name,
-            "key": field_id,
-            "operations": OPERATIONS.get(field_id, ["set"]),
-        }
-        if field_id == "priority":
-            meta["allowedValues"] = [{"id": p.id, "name": p.name} for p in PRIORITIES.values()]
-        out[field_id] = meta
-    return {"fields": out}

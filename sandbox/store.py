@@ -84,11 +84,21 @@ class Account:
 
 
 @dataclass
+class FieldOption:
+    id: str
+    value: str
+
+
+@dataclass
 class FieldDef:
     id: str
     name: str
     schema: dict[str, Any]
     custom: bool = True
+    options: list[FieldOption] = field(default_factory=list)  # single-select fields
+
+    def option(self, id_or_value: Any, by: str = "id") -> FieldOption | None:
+        return next((o for o in self.options if getattr(o, by) == id_or_value), None)
 
     @property
     def is_number(self) -> bool:
