@@ -30,6 +30,7 @@ from jobs.registry import FUNCTIONS, cron_jobs
 from jobs.schedule import JobSchedule
 from models.database import close_db, init_db
 from services.jira import auto_import, push
+from services.jira.rate_budget import make_jira_budget
 from services.jira.webhooks import registrations
 from services.runtime import Hooks, Runtime
 
@@ -49,7 +50,11 @@ def build_runtime(
     """A process's Runtime with its hooks and scheduler; `start_runtime` opens the rest.
     `jira_transport` replaces the network under the Jira client (tests: the sandbox in-process).
     """
-    runtime = Runtime(settings=settings, jira_http=make_jira_http(jira_transport))
+    runtime = Runtime(
+        settings=settings,
+        jira_http=make_jira_http(jira_transport),
+        jira_budget=make_jira_budget(settings, None),  # shared once start_runtime opens Redis
+    )
     runtime.scheduler = JobSchedule(runtime)
     connect_hooks(runtime.hooks)
     return runtime
@@ -63,6 +68,7 @@ async def start_runtime(runtime: Runtime, stack: contextlib.AsyncExitStack) -> N
     runtime.redis = make_redis(settings)
     if runtime.redis is not None:
         stack.push_async_callback(runtime.redis.aclose)
+        runtime.jira_budget = make_jira_budget(settings, runtime.redis)
     runtime.bus = make_bus(settings)
     await runtime.bus.start()
     stack.push_async_callback(runtime.bus.close)

@@ -81,6 +81,15 @@ class Settings(BaseSettings):
     job_timeout_s: float = Field(DEFAULT_JOB_TIMEOUT_S, gt=0)
     # The webhook inbox sweeper's cadence (seconds, a divisor of 60).
     webhook_sweep_interval_s: int = Field(60, ge=1, le=60)
+    # Jira request budgets (token buckets shared through Redis; services/jira/rate_budget.py);
+    # 0 switches one off. The app's burst defaults to its rate, a site's to twice its rate (a
+    # dialog's dozen calls go at once; bulk work is paced at the rate).
+    jira_rate_per_second: float = Field(10.0, ge=0)
+    jira_rate_burst: float | None = Field(None, ge=1)
+    jira_site_rate_per_second: float = Field(5.0, ge=0)
+    jira_site_rate_burst: float | None = Field(None, ge=1)
+    # The least time between two writes (PUT issue, POST comment) to one issue.
+    jira_issue_write_interval_s: float = Field(0.5, ge=0)
 
     @field_validator("public_url", "app_url", "atlassian_auth_url", "atlassian_api_url")
     @classmethod

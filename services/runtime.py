@@ -21,6 +21,7 @@ from core.jobs import JobQueue
 from core.locks import KeyedLocks
 from core.presence import Presence, make_presence
 from core.settings import Settings
+from jira_cloud.budget import RequestBudget
 
 if TYPE_CHECKING:  # the domains' types, for the hook signatures only
     from models.jira import JiraConnection
@@ -74,6 +75,8 @@ class Runtime:
     settings: Settings
     redis: aioredis.Redis | None = None  # set when REDIS_URL is configured
     jira_http: httpx.AsyncClient | None = None  # one pooled client per process
+    # Paces every Jira call: shared through Redis when it is set (services/jira/rate_budget.py).
+    jira_budget: RequestBudget | None = None
     jobs: JobQueue | None = None  # arq or in-process
     bus: RoomBus | None = None  # room events: Redis or in-memory
     scheduler: Scheduler | None = None  # None: nothing runs in the background (some tests)

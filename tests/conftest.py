@@ -12,6 +12,7 @@ from models.database import close_db, init_db, migrate
 from tests.support import (
     BASE_DATABASE_URL,
     REDIS_URL,
+    UNPACED_JIRA,
     GraphQLClient,
     ServerProcess,
     create_database,
@@ -65,6 +66,7 @@ def server_env(database_url: str, redis_prefix: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "REDIS_PREFIX": redis_prefix,
         "SEED_DEMO_DATA": "false",
+        **UNPACED_JIRA,
         "LOG_LEVEL": os.environ.get("TEST_SERVER_LOG_LEVEL", "WARNING"),
     }
 

@@ -27,7 +27,15 @@ from sandbox.state import SandboxState
 from services.jira.connection import ConnectResult, complete_connect, start_connect
 from services.runtime import Runtime
 from tests.asgi_support import Lifespan, ServedTransport
-from tests.support import ROOT, GraphQLClient, ServerProcess, free_port, unique_name, wait_http_ok
+from tests.support import (
+    ROOT,
+    UNPACED_JIRA,
+    GraphQLClient,
+    ServerProcess,
+    free_port,
+    unique_name,
+    wait_http_ok,
+)
 from wiring import build_runtime
 
 __all__ = ["free_port"]
@@ -183,6 +191,7 @@ def sandbox_settings(sandbox: Sandbox, **overrides: Any) -> Settings:
         "atlassian_auth_url": f"{sandbox.url}/auth",
         "atlassian_api_url": f"{sandbox.url}/api",
         "redis_prefix": unique_name("jira"),
+        **{name.lower(): value for name, value in UNPACED_JIRA.items()},
     }
     return Settings(**{**values, **overrides})
 

@@ -20,6 +20,7 @@ def jira_client(runtime: Runtime, connection: JiraConnection, site: JiraSite) ->
         site.cloud_id,
         ConnectionTokens(runtime, connection.id),
         site_url=site.url,
+        budget=runtime.jira_budget,
     )
 
 
