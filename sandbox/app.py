@@ -13,7 +13,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
-from sandbox import admin, admin_index, admin_sites, oauth, rest_agile, rest_platform, rest_webhooks
+from sandbox import (
+    admin,
+    admin_index,
+    admin_sites,
+    oauth,
+    rest_agile,
+    rest_filters,
+    rest_platform,
+    rest_webhooks,
+)
 from sandbox.config import SandboxConfig
 from sandbox.faults import FaultMiddleware
 from sandbox.persistence import PersistMiddleware
@@ -66,6 +75,7 @@ def create_sandbox_app(
         *rest_platform.ROUTES,
         *rest_agile.ROUTES,
         *rest_webhooks.ROUTES,
+        *rest_filters.ROUTES,
     ]
     persisted = [Middleware(PersistMiddleware, persistence=state.persistence)]
     app = Starlette(

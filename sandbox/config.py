@@ -25,6 +25,7 @@ CLASSIC_SCOPES = frozenset(
 GRANULAR_SCOPES = frozenset(
     {
         "read:board-scope:jira-software",
+        "read:filter:jira",
         "read:board-scope.admin:jira-software",
         "read:sprint:jira-software",
         "read:issue:jira-software",

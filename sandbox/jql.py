@@ -172,7 +172,10 @@ class _Parser:
         if kind not in {"word", "string"} or name.lower() in KEYWORDS:
             raise JqlError(f"Error in the JQL Query: expecting a field name but got '{name}'.")
         op = self.operator()
-        if op in {"in", "not in"}:
+        word, then = self.peek(), self.peek(1)
+        if op in {"in", "not in"} and word and word[0] == "word" and then and then[1] == "(":
+            values = [self.atom()]  # a list function: sprint in openSprints()
+        elif op in {"in", "not in"}:
             self.expect("(")
             values = [self.atom()]
             while self.peek() and self.peek()[1] == ",":  # type: ignore[index]

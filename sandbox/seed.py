@@ -6,7 +6,7 @@ import random
 from datetime import datetime, timedelta
 
 from sandbox.selectfield import TSHIRT_SIZES, select_field
-from sandbox.store import Account, Board, FieldDef, Issue, Project, Site, Sprint, World
+from sandbox.store import Account, Board, FieldDef, Filter, Issue, Project, Site, Sprint, World
 from sandbox.timetracking import FIELDS as TIME_FIELDS
 
 DEMO_ACCOUNT_ID = "557058:0f7e3b1a-5c2d-4e8f-9a01-000000000001"
@@ -246,6 +246,12 @@ def _tshirt(
             issue.custom[field_id] = definition.options[n // 3 % len(definition.options)].id
 
 
+def _filters(site: Site, owner_ids: list[str], saved: list[tuple[str, str]]) -> None:
+    for n, (name, jql_text) in enumerate(saved):
+        made = Filter(next(site.filter_ids), name, jql_text, owner_ids[n % len(owner_ids)])
+        site.filters[made.id] = made
+
+
 def seed_demo(world: World, now: datetime) -> None:
     rng = random.Random(4)
     people = [
@@ -301,4 +307,14 @@ def seed_demo(world: World, now: datetime) -> None:
           globex_people, rng, now)  # fmt: skip
     _tshirt(acme, plat, "customfield_10040", 10100, {"10001", "10002", "10004"})
     _tshirt(globex, ops, "customfield_10041", 10200, {"10001", "10002"})
+    _filters(acme, acme_people, [
+        ("PLAT open bugs", "project = PLAT AND issuetype = Bug AND statusCategory != done"),
+        ("My open issues", "assignee = currentUser() AND statusCategory != done ORDER BY rank"),
+        ("APP backlog", "project = APP AND sprint is EMPTY ORDER BY rank"),
+        ("PLAT active sprint", "project = PLAT AND sprint in openSprints() ORDER BY rank"),
+    ])  # fmt: skip
+    _filters(globex, globex_people, [
+        ("OPS in progress", 'project = OPS AND status = "In Progress"'),
+        ("OPS urgent", "project = OPS AND priority in (Highest, High) ORDER BY priority"),
+    ])  # fmt: skip
     world.sites = {acme.cloud_id: acme, globex.cloud_id: globex}

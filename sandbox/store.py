@@ -183,6 +183,17 @@ class Webhook:
 
 
 @dataclass
+class Filter:
+    """A saved filter (shared with everyone on the site in the sandbox)."""
+
+    id: int
+    name: str
+    jql: str
+    owner_id: str
+    description: str = ""
+
+
+@dataclass
 class Site:
     """One Jira Cloud site (tenant): its own ids, fields and data."""
 
@@ -199,6 +210,7 @@ class Site:
     issues: dict[int, Issue] = field(default_factory=dict)
     moved_keys: dict[str, int] = field(default_factory=dict)
     webhooks: dict[int, Webhook] = field(default_factory=dict)
+    filters: dict[int, Filter] = field(default_factory=dict)
     # issue id -> (what search still sees, until when); see consistency.py
     stale: dict[int, tuple[Issue | None, datetime]] = field(
         default_factory=dict, metadata={"transient": True}
@@ -210,6 +222,7 @@ class Site:
     webhook_ids: Seq = field(default_factory=lambda: Seq(1000))
     comment_ids: Seq = field(default_factory=lambda: Seq(10000))
     rank_counter: Seq = field(default_factory=lambda: Seq(100))
+    filter_ids: Seq = field(default_factory=lambda: Seq(10100))
 
     def issue(self, id_or_key: str) -> Issue | None:
         if id_or_key.isdigit():

@@ -48,3 +48,10 @@ def test_webhook_subset() -> None:
         "Function currentuser is unsupported"
     ]
     assert webhook_filter_errors(None) == ["The JQL filter is required."]
+
+
+def test_in_takes_a_list_function_without_parentheses() -> None:
+    query = parse("project = PLAT AND sprint in openSprints()")
+    clause = query.clauses()[1]
+    assert (clause.op, clause.values) == ("in", [Function("opensprints")])
+    assert parse("sprint in (openSprints())").clauses()[0].values == [Function("opensprints")]
