@@ -2,12 +2,15 @@ import {
   JiraImportBoardsDocument,
   JiraImportProjectsDocument,
   JiraImportSprintsDocument,
+  type JiraImportBoardsQuery,
+  type JiraImportProjectsQuery,
   type JiraSprintState,
 } from '@generated/graphql';
 import { useId, type ReactNode } from 'react';
 import { Link } from 'react-router';
 import { useQuery } from 'urql';
 import { ErrorMessage } from '../../components/Messages';
+import { useEveryPage } from './useEveryPage';
 import { combinedErrorMessage, errorCode } from '../../graphql/errors';
 import { BACKLOG, toInt } from '../../lib/jira';
 
@@ -19,6 +22,8 @@ export interface JiraPick {
 }
 
 const SPRINT_STATES: JiraSprintState[] = ['ACTIVE', 'FUTURE'];
+const projectsOf = (data: JiraImportProjectsQuery) => data.jiraProjects;
+const boardsOf = (data: JiraImportBoardsQuery) => data.jiraBoards;
 
 /** A top-level Jira error as an alert, linking to the integrations page when it helps. */
 export function JiraError({ error }: { error: Parameters<typeof combinedErrorMessage>[0] }) {
@@ -79,21 +84,22 @@ export function JiraPickers({
 }) {
   const off = disabled ?? false;
   const boardId = toInt(value.boardId);
-  const [projects] = useQuery({ query: JiraImportProjectsDocument, variables: { first: 100 } });
-  const [boards] = useQuery({
-    query: JiraImportBoardsDocument,
-    variables: { projectKey: value.projectKey, first: 50 },
-    pause: !value.projectKey,
-  });
+  const projects = useEveryPage(JiraImportProjectsDocument, { first: 100 }, projectsOf);
+  const boards = useEveryPage(
+    JiraImportBoardsDocument,
+    { projectKey: value.projectKey, first: 50 },
+    boardsOf,
+    { pause: !value.projectKey },
+  );
   const [sprints] = useQuery({
     query: JiraImportSprintsDocument,
     variables: { boardId: boardId ?? 0, states: SPRINT_STATES },
     pause: boardId === null,
   });
-  const projectList = projects.data?.jiraProjects.edges.map((edge) => edge.node) ?? [];
-  const boardList = value.projectKey
-    ? (boards.data?.jiraBoards.edges.map((edge) => edge.node) ?? [])
-    : [];
+  const projectList = projects.nodes;
+  const boardList = value.projectKey ? boards.nodes : [];
+  const loadingProjects = projects.fetching && !projectList.length;
+  const loadingBoards = boards.fetching && !boardList.length;
   const sprintList = boardId === null ? [] : (sprints.data?.jiraSprints ?? []);
   const error = projects.error ?? boards.error ?? sprints.error;
 
@@ -103,14 +109,14 @@ export function JiraPickers({
       <Select
         label="Project"
         value={value.projectKey}
-        disabled={off || projects.fetching}
+        disabled={off || loadingProjects}
         busy={projects.fetching}
         onChange={(projectKey) => {
           onChange({ projectKey, boardId: '', sprint: '' });
         }}
       >
         <option value="">
-          {projects.fetching
+          {loadingProjects
             ? 'Loading projects…'
             : projectList.length
               ? 'Choose a project'
@@ -128,14 +134,14 @@ export function JiraPickers({
       <Select
         label="Board"
         value={value.boardId}
-        disabled={off || !value.projectKey || boards.fetching}
+        disabled={off || !value.projectKey || loadingBoards}
         busy={boards.fetching}
         onChange={(next) => {
           onChange({ ...value, boardId: next, sprint: '' });
         }}
       >
         <option value="">
-          {boards.fetching
+          {loadingBoards
             ? 'Loading boards…'
             : !value.projectKey
               ? 'Choose a project first'

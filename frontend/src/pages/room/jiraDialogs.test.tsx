@@ -218,3 +218,60 @@ describe('JiraSettingsDialog', () => {
     expect(d.queryByRole('button', { name: 'Save' })).toBeNull();
   });
 });
+
+describe('JiraPickers paging', () => {
+  const project = (n: number) => ({
+    cursor: `p${n}`,
+    node: { id: String(n), key: `P${n}`, name: `Project ${n}`, teamManaged: false },
+  });
+
+  it('follows every page of projects into the combobox', async () => {
+    const asked: unknown[] = [];
+    const client = mockClient((operation, name) => {
+      if (name !== 'JiraImportProjects') return browse(name, {});
+      const after = (operation.variables as { after: string | null }).after;
+      asked.push(after);
+      const page = after === null ? 0 : Number(after.slice(1));
+      const edges = [1, 2].map((i) => project(page * 2 + i));
+      return {
+        data: {
+          jiraProjects: {
+            edges,
+            pageInfo: pageInfo(page < 2 ? `c${page + 1}` : null),
+            totalCount: 6,
+          },
+        },
+      };
+    });
+    const user = userEvent.setup();
+    renderWithClient(<ImportJiraDialog roomId="r1" />, { client });
+    await user.click(screen.getByRole('button', { name: 'Import from Jira' }));
+    const dialog = within(await screen.findByRole('dialog', { name: 'Import from Jira' }));
+    await waitFor(() => {
+      expect(dialog.getByRole('option', { name: 'Project 6 (P6)' })).toBeTruthy();
+    });
+    const options = dialog.getAllByRole('option').map((o) => o.textContent);
+    expect(options.filter((text) => text.startsWith('Project '))).toHaveLength(6);
+    // page one may be asked twice (StrictMode runs effects twice); each later page once
+    expect(asked.filter((after) => after !== null)).toEqual(['c1', 'c2']);
+    await user.selectOptions(dialog.getByRole('combobox', { name: 'Project' }), 'P5');
+    expect(dialog.getByRole('combobox', { name: 'Project' })).toHaveProperty('value', 'P5');
+  });
+
+  it('keeps the pages it has when a later one fails, and says why', async () => {
+    const client = mockClient((operation, name) => {
+      if (name !== 'JiraImportProjects') return browse(name, {});
+      if ((operation.variables as { after: string | null }).after) {
+        return { errorCode: 'JIRA_UNAVAILABLE' };
+      }
+      return { data: { jiraProjects: { edges: [project(1)], pageInfo: pageInfo('c1') } } };
+    });
+    const user = userEvent.setup();
+    renderWithClient(<ImportJiraDialog roomId="r1" />, { client });
+    await user.click(screen.getByRole('button', { name: 'Import from Jira' }));
+    const dialog = within(await screen.findByRole('dialog', { name: 'Import from Jira' }));
+    expect(await dialog.findByRole('alert')).toBeTruthy();
+    expect(dialog.getByRole('option', { name: 'Project 1 (P1)' })).toBeTruthy();
+    expect(dialog.getByRole('combobox', { name: 'Project' })).toHaveProperty('disabled', false);
+  });
+});
