@@ -75,7 +75,7 @@ browser:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
 
 clean:
-	rm -rf $(VENV) node_modules static generated agilekit.sqlite3 frontend/node_modules frontend/dist
+	rm -rf $(VENV) node_modules static generated agilekit.sqlite3 agilekit.sandbox.json frontend/node_modules frontend/dist
 
 migration: setup  ## make migration NAME=what_changed
 	$(PY) -m scripts.make_migration $(or $(NAME),update)
