@@ -105,7 +105,8 @@ test('a facilitator and a voter estimate a Jira sprint in the browser', async ({
     await facilitator.getByRole('button', { name: 'Start voting' }).click();
     const voterCards = voter.getByRole('group', { name: 'Your vote' });
     await expect(voterCards).toBeVisible(); // the round opened on the voter's page, live
-    await voterCards.getByRole('button', { name: '5', exact: true }).click();
+    await voterCards.getByRole('button', { name: '5', exact: true }).focus();
+    await voter.keyboard.press('Enter'); // the voter votes by keyboard
     const voted = facilitator.getByRole('list', { name: 'Who has voted' });
     await expect(voted.getByText(/Val/)).toBeVisible();
     await facilitator
@@ -135,6 +136,40 @@ test('a facilitator and a voter estimate a Jira sprint in the browser', async ({
     for (const page of [facilitator, voter]) {
       await expect(page.getByRole('region', { name: 'Issues' }).getByText(edited)).toBeVisible();
     }
+  });
+
+  await test.step('the room works by keyboard alone', async () => {
+    await facilitator.evaluate(() => {
+      window.scrollTo(0, 0);
+      (document.activeElement as HTMLElement | null)?.blur();
+    });
+    const reached = new Set<string>();
+    let unmarked = 0;
+    for (let press = 0; press < 120; press++) {
+      await facilitator.keyboard.press('Tab');
+      const focused = await facilitator.evaluate(() => {
+        const element = document.activeElement as HTMLElement | null;
+        if (!element || element === document.body) return null;
+        const style = getComputedStyle(element);
+        return {
+          name: (element.getAttribute('aria-label') ?? element.textContent).trim(),
+          marked: style.outlineStyle !== 'none' || style.boxShadow !== 'none',
+        };
+      });
+      if (!focused) continue;
+      reached.add(focused.name);
+      if (!focused.marked) unmarked += 1;
+    }
+    for (const name of ['Import from Jira', 'Jira settings', 'Start voting', 'Add issue', key]) {
+      expect([...reached], `"${name}" reachable with Tab`).toContain(name);
+    }
+    expect(unmarked, 'focused controls without a visible focus mark').toBe(0);
+    const trigger = facilitator.getByRole('button', { name: 'Jira settings' });
+    await trigger.focus();
+    await facilitator.keyboard.press('Enter');
+    await expect(facilitator.getByRole('dialog', { name: 'Jira settings' })).toBeVisible();
+    await facilitator.keyboard.press('Escape');
+    await expect(trigger).toBeFocused(); // focus comes back to where it was
   });
 
   await test.step('the dialogs fit a 360 px wide screen', async () => {
