@@ -4,9 +4,9 @@ import {
   RemoveIssueDocument,
   type RoomIssueFieldsFragment,
 } from '@generated/graphql';
-import { useId, useRef, useState, type FormEvent } from 'react';
+import { memo, useCallback, useId, useRef, useState, type FormEvent } from 'react';
 import { useMutation } from 'urql';
-import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { SharedConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorMessage } from '../../components/Messages';
 import { useToast } from '../../components/Toasts';
 import { resultErrorMessage } from '../../graphql/errors';
@@ -60,6 +60,91 @@ function AddIssueForm({ roomId }: { roomId: string }) {
   );
 }
 
+/**
+ * One issue of the list. Memoised: the room page re-renders on every event, presence change and
+ * vote, and a 100-issue list would otherwise re-render each time.
+ */
+const IssueRow = memo(function IssueRow({
+  issue,
+  index,
+  last,
+  selected,
+  canFacilitate,
+  onSelect,
+  onMove,
+  onRemove,
+}: {
+  issue: IssueListItem;
+  index: number;
+  last: boolean;
+  selected: boolean;
+  canFacilitate: boolean;
+  onSelect: (issueId: string) => void;
+  onMove: (issue: IssueListItem, index: number, by: -1 | 1) => Promise<void>;
+  onRemove: (issue: IssueListItem, openedBy: HTMLButtonElement) => void;
+}) {
+  return (
+    <li className={selected ? 'issue selected' : 'issue'}>
+      <div className="issue-main">
+        <button
+          type="button"
+          className="issue-title"
+          aria-current={selected ? 'true' : undefined}
+          onClick={() => {
+            onSelect(issue.id);
+          }}
+        >
+          {issue.title}
+        </button>
+        <span className={`badge status-${issue.status.toLowerCase()}`}>
+          {statusLabel(issue.status)}
+          {issue.status === 'ESTIMATED' && issue.finalEstimate ? `: ${issue.finalEstimate}` : ''}
+        </span>
+      </div>
+      {issue.jiraLink ? (
+        <JiraLinkStatus
+          issueId={issue.id}
+          link={issue.jiraLink}
+          estimated={issue.status === 'ESTIMATED'}
+        />
+      ) : null}
+      {canFacilitate ? (
+        <div className="issue-actions">
+          <button
+            type="button"
+            className="button button-small"
+            aria-label={`Move up: ${issue.title}`}
+            disabled={index === 0}
+            onClick={() => void onMove(issue, index, -1)}
+          >
+            ↑
+          </button>
+          <button
+            type="button"
+            className="button button-small"
+            aria-label={`Move down: ${issue.title}`}
+            disabled={last}
+            onClick={() => void onMove(issue, index, 1)}
+          >
+            ↓
+          </button>
+          <button
+            type="button"
+            className="button button-small button-danger"
+            aria-label={`Remove: ${issue.title}`}
+            aria-haspopup="dialog"
+            onClick={(event) => {
+              onRemove(issue, event.currentTarget);
+            }}
+          >
+            Remove
+          </button>
+        </div>
+      ) : null}
+    </li>
+  );
+});
+
 export function IssuesRegion({
   roomId,
   issues,
@@ -79,12 +164,23 @@ export function IssuesRegion({
   const [, removeIssue] = useMutation(RemoveIssueDocument);
   const notify = useToast();
   const headingId = useId();
+  // One dialog for the whole list (a dialog per row cost ~100 ms of a 100-issue room's render).
+  const [removing, setRemoving] = useState<{
+    issue: IssueListItem;
+    openedBy: HTMLButtonElement;
+  } | null>(null);
 
-  async function move(issue: IssueListItem, index: number, by: -1 | 1) {
-    const response = await moveIssue({ issueId: issue.id, position: index + 1 + by });
-    const message = resultErrorMessage(response.error, response.data?.moveIssue.errors);
-    if (message) notify('Could not move the issue', { description: message, tone: 'error' });
-  }
+  const move = useCallback(
+    async (issue: IssueListItem, index: number, by: -1 | 1) => {
+      const response = await moveIssue({ issueId: issue.id, position: index + 1 + by });
+      const message = resultErrorMessage(response.error, response.data?.moveIssue.errors);
+      if (message) notify('Could not move the issue', { description: message, tone: 'error' });
+    },
+    [moveIssue, notify],
+  );
+  const openRemove = useCallback((issue: IssueListItem, openedBy: HTMLButtonElement) => {
+    setRemoving({ issue, openedBy });
+  }, []);
 
   async function remove(issue: IssueListItem) {
     const response = await removeIssue({ issueId: issue.id });
@@ -100,72 +196,32 @@ export function IssuesRegion({
         <p className="empty">No issues yet.{canAdd ? ' Add the first one below.' : ''}</p>
       ) : (
         <ol className="issue-list">
-          {issues.map((issue, index) => {
-            const selected = issue.id === selectedId;
-            return (
-              <li key={issue.id} className={selected ? 'issue selected' : 'issue'}>
-                <div className="issue-main">
-                  <button
-                    type="button"
-                    className="issue-title"
-                    aria-current={selected ? 'true' : undefined}
-                    onClick={() => {
-                      onSelect(issue.id);
-                    }}
-                  >
-                    {issue.title}
-                  </button>
-                  <span className={`badge status-${issue.status.toLowerCase()}`}>
-                    {statusLabel(issue.status)}
-                    {issue.status === 'ESTIMATED' && issue.finalEstimate
-                      ? `: ${issue.finalEstimate}`
-                      : ''}
-                  </span>
-                </div>
-                {issue.jiraLink ? (
-                  <JiraLinkStatus
-                    issueId={issue.id}
-                    link={issue.jiraLink}
-                    estimated={issue.status === 'ESTIMATED'}
-                  />
-                ) : null}
-                {canFacilitate ? (
-                  <div className="issue-actions">
-                    <button
-                      type="button"
-                      className="button button-small"
-                      aria-label={`Move up: ${issue.title}`}
-                      disabled={index === 0}
-                      onClick={() => void move(issue, index, -1)}
-                    >
-                      ↑
-                    </button>
-                    <button
-                      type="button"
-                      className="button button-small"
-                      aria-label={`Move down: ${issue.title}`}
-                      disabled={index === issues.length - 1}
-                      onClick={() => void move(issue, index, 1)}
-                    >
-                      ↓
-                    </button>
-                    <ConfirmDialog
-                      trigger="Remove"
-                      triggerLabel={`Remove: ${issue.title}`}
-                      triggerClassName="button button-small button-danger"
-                      title="Remove this issue?"
-                      description={`“${issue.title}” and its votes will be deleted for everyone in the room.`}
-                      confirmLabel="Remove issue"
-                      onConfirm={() => remove(issue)}
-                    />
-                  </div>
-                ) : null}
-              </li>
-            );
-          })}
+          {issues.map((issue, index) => (
+            <IssueRow
+              key={issue.id}
+              issue={issue}
+              index={index}
+              last={index === issues.length - 1}
+              selected={issue.id === selectedId}
+              canFacilitate={canFacilitate}
+              onSelect={onSelect}
+              onMove={move}
+              onRemove={openRemove}
+            />
+          ))}
         </ol>
       )}
       {canAdd ? <AddIssueForm roomId={roomId} /> : null}
+      <SharedConfirmDialog
+        openedBy={removing?.openedBy ?? null}
+        onClose={() => {
+          setRemoving(null);
+        }}
+        title="Remove this issue?"
+        description={`“${removing?.issue.title ?? ''}” and its votes will be deleted for everyone in the room.`}
+        confirmLabel="Remove issue"
+        onConfirm={() => (removing ? remove(removing.issue) : undefined)}
+      />
     </section>
   );
 }

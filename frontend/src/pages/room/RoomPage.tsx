@@ -143,6 +143,19 @@ function RoomView({ room, refetchRoom }: { room: Room; refetchRoom: () => void }
     },
     [setParams],
   );
+  const selectAndShow = useCallback(
+    (issueId: string) => {
+      select(issueId);
+      // On a narrow screen the voting panel is below the list: bring it into view.
+      requestAnimationFrame(() => {
+        const panel = document.querySelector('.voting');
+        if (panel && panel.getBoundingClientRect().top > window.innerHeight * 0.6) {
+          panel.scrollIntoView({ block: 'start' });
+        }
+      });
+    },
+    [select],
+  );
 
   // Re-read what events may have missed: the room, and the issue on the table.
   const resync = useCallback(() => {
@@ -244,16 +257,7 @@ function RoomView({ room, refetchRoom }: { room: Room; refetchRoom: () => void }
           roomId={room.id}
           issues={issues}
           selectedId={selectedId}
-          onSelect={(issueId) => {
-            select(issueId);
-            // On a narrow screen the voting panel is below the list: bring it into view.
-            requestAnimationFrame(() => {
-              const panel = document.querySelector('.voting');
-              if (panel && panel.getBoundingClientRect().top > window.innerHeight * 0.6) {
-                panel.scrollIntoView({ block: 'start' });
-              }
-            });
-          }}
+          onSelect={selectAndShow}
           canFacilitate={canFacilitate}
           canAdd={role !== 'SPECTATOR'}
         />
