@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 FORMAT = "agilekit-jira-sandbox-state"
 VERSION = 1
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
-log = logging.getLogger("sandbox.persistence")
+log = logging.getLogger(__name__)
 
 
 @dataclass
