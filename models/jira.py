@@ -29,6 +29,14 @@ class OAuthState(Model):
         table = "oauth_states"
 
 
+class EstimateTarget(StrEnum):
+    """Where a room's final estimate goes in Jira (services/jira/push.py)."""
+
+    STORY_POINTS = "STORY_POINTS"  # the card value into a number field
+    ORIGINAL_ESTIMATE = "ORIGINAL_ESTIMATE"  # the card value as hours into time tracking
+    SELECT_FIELD = "SELECT_FIELD"  # the option named like the card's label
+
+
 class JiraConnectionStatus(StrEnum):
     ACTIVE = "ACTIVE"
     NEEDS_REAUTH = "NEEDS_REAUTH"
@@ -122,6 +130,13 @@ class RoomJiraMapping(Model):
     auto_import_sprint_id = fields.IntField(null=True)
     auto_imported_at = fields.DatetimeField(null=True)
     auto_import_error = fields.CharField(max_length=1024, null=True)
+    # The estimate's target and, for SELECT_FIELD, the field is story_points_field_id.
+    estimate_target = fields.CharEnumField(
+        EstimateTarget, max_length=24, default=EstimateTarget.STORY_POINTS
+    )
+    # The mapped sprint's state as last seen in Jira ("active", "future", "closed"): a closed
+    # sprint stops auto-import (services/jira/auto_import.py).
+    sprint_state = fields.CharField(max_length=16, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 
@@ -184,6 +199,10 @@ class JiraIssueLink(Model):
     push_claimed_at = fields.DatetimeField(null=True)
     push_commented_estimate = fields.CharField(max_length=64, null=True)
     jira_updated_at = fields.DatetimeField(null=True, description="webhook/import watermark")
+    # A sub-task's parent, kept for its context; False once Jira moved the issue out of the
+    # room's mapped sprint (a webhook or the poll saw it).
+    parent_key = fields.CharField(max_length=64, null=True)
+    in_sprint = fields.BooleanField(default=True)
 
     class Meta:
         table = "jira_issue_links"
