@@ -59,11 +59,16 @@ async def expire_webhooks(request: Request) -> Response:
     return JSONResponse({"expired": expired})
 
 
-SWITCHES = {"timeTracking": "time_tracking"}
+SWITCHES = {
+    "timeTracking": "time_tracking",
+    "agileIssueLists": "agile_issue_lists",
+    "softwareIssueLists": "software_issue_lists",
+}
 
 
 async def site_switches(request: Request) -> Response:
-    """Per-site features, all on by default: `{"timeTracking": bool}`."""
+    """Per-site features, all on by default: `{"timeTracking": bool, "agileIssueLists": bool,
+    "softwareIssueLists": bool}` (an issue-list family switched off answers 404)."""
     _state, site = _site(request)
     if request.method == "POST":
         body = await _body(request)

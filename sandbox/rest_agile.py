@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
+from sandbox.consistency import search_view
 from sandbox.gateway import (
     Ctx,
     JiraError,
@@ -112,25 +114,45 @@ def _filtered(ctx: Ctx, issues: list[Issue]) -> list[Issue]:
     return sorted(issues, key=lambda i: i.rank)
 
 
-def sprint_issue_list(ctx: Ctx) -> list[Issue]:
+def sprint_issue_list(ctx: Ctx, pool: Iterable[Issue] | None = None) -> list[Issue]:
+    """The sprint's issues among `pool` (default: the site's issues as they are now)."""
     sprint_id = find_sprint(ctx).id
     found = [
         i
-        for i in ctx.site.issues.values()
+        for i in (ctx.site.issues.values() if pool is None else pool)
         if i.sprint_id == sprint_id or sprint_id in i.closed_sprint_ids
     ]
     return _filtered(ctx, found)
 
 
-def backlog_issue_list(ctx: Ctx) -> list[Issue]:
+def backlog_issue_list(ctx: Ctx, pool: Iterable[Issue] | None = None) -> list[Issue]:
     board = find_board(ctx)
     open_sprints = {s.id for s in ctx.site.sprints.values() if s.state != "closed"}
+    issues = ctx.site.issues.values() if pool is None else pool
     found = [
         i
-        for i in ctx.site.board_issues(board)
-        if STATUSES[i.status_id].category != "done" and i.sprint_id not in open_sprints
+        for i in issues
+        if i.project_key == board.project_key
+        and STATUSES[i.status_id].category != "done"
+        and i.sprint_id not in open_sprints
     ]
     return _filtered(ctx, found)
+
+
+def _served(ctx: Ctx, family: str) -> None:
+    """A family switched off answers as Jira does for a path it does not have."""
+    if not getattr(ctx.site, family):
+        raise JiraError(404, ["null for uri: " + str(ctx.request.url)])
+
+
+def _eventual_view(ctx: Ctx) -> list[Issue]:
+    """What the token-paged lists see: like search, recent writes lag unless reconciled."""
+    reconcile: set[int] = set()
+    for raw in ctx.request.query_params.getlist("reconcileIssues"):
+        for part in raw.split(","):
+            if part.strip().isdigit():
+                reconcile.add(int(part))
+    return search_view(ctx.state, ctx.site, reconcile)
 
 
 def _render(ctx: Ctx, issues: list[Issue]) -> list[dict[str, Any]]:
@@ -160,19 +182,23 @@ def _token_issues(ctx: Ctx, issues: list[Issue]) -> Response:
 
 
 async def sprint_issues(ctx: Ctx) -> Response:
+    _served(ctx, "agile_issue_lists")
     return _offset_issues(ctx, sprint_issue_list(ctx))
 
 
 async def backlog(ctx: Ctx) -> Response:
+    _served(ctx, "agile_issue_lists")
     return _offset_issues(ctx, backlog_issue_list(ctx))
 
 
 async def software_sprint_issues(ctx: Ctx) -> Response:
-    return _token_issues(ctx, sprint_issue_list(ctx))
+    _served(ctx, "software_issue_lists")
+    return _token_issues(ctx, sprint_issue_list(ctx, _eventual_view(ctx)))
 
 
 async def software_backlog(ctx: Ctx) -> Response:
-    return _token_issues(ctx, backlog_issue_list(ctx))
+    _served(ctx, "software_issue_lists")
+    return _token_issues(ctx, backlog_issue_list(ctx, _eventual_view(ctx)))
 
 
 async def configuration(ctx: Ctx) -> Response:

@@ -18,6 +18,7 @@ class Status:
 class IssueType:
     id: str
     name: str
+    subtask: bool = False  # a sub-task type: its issues have a `parent`
 
 
 @dataclass(frozen=True)
@@ -36,8 +37,14 @@ STATUSES = {
 }
 ISSUE_TYPES = {
     t.id: t
-    for t in (IssueType("10001", "Story"), IssueType("10002", "Task"), IssueType("10004", "Bug"))
+    for t in (
+        IssueType("10001", "Story"),
+        IssueType("10002", "Task"),
+        IssueType("10004", "Bug"),
+        IssueType("10003", "Sub-task", subtask=True),
+    )
 }
+SUBTASK_TYPE_ID = "10003"
 PRIORITIES = {
     p.id: p
     for p in (
@@ -167,6 +174,7 @@ class Issue:
     custom: dict[str, Any] = field(default_factory=dict)
     comments: list[Comment] = field(default_factory=list)
     history: list[dict[str, Any]] = field(default_factory=list)
+    parent_id: int | None = None  # sub-tasks: the parent issue's id
 
 
 @dataclass
@@ -204,6 +212,9 @@ class Site:
     sprint_field_id: str = "customfield_10020"
     rank_field_id: str = "customfield_10019"
     time_tracking: bool = True  # the site-wide "Time tracking" feature (admin switch)
+    # Which sprint/backlog issue-list family the site serves (RFC-127; admin switches)
+    agile_issue_lists: bool = True  # /rest/agile/1.0, offset paged
+    software_issue_lists: bool = True  # /rest/software/1.0, token paged, eventually consistent
     projects: dict[str, Project] = field(default_factory=dict)
     boards: dict[int, Board] = field(default_factory=dict)
     sprints: dict[int, Sprint] = field(default_factory=dict)
@@ -247,6 +258,9 @@ class Site:
 
     def field_by_name(self, name: str) -> FieldDef | None:
         return next((f for f in self.fields.values() if f.name.lower() == name.lower()), None)
+
+    def subtasks_of(self, issue: Issue) -> list[Issue]:
+        return [i for i in self.issues.values() if i.parent_id == issue.id]
 
     def board_issues(self, board: Board) -> list[Issue]:
         return [i for i in self.issues.values() if i.project_key == board.project_key]

@@ -145,3 +145,44 @@ async def test_thousand_issue_sprint_is_quick(
         if page["isLast"]:
             break
     assert total == 1004
+
+
+async def test_either_issue_list_family_can_be_switched_off(
+    http: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    switches = f"/_sandbox/sites/{ACME}/switches"
+    try:
+        off = await http.post(switches, json={"softwareIssueLists": False})
+        assert off.json()["softwareIssueLists"] is False and off.json()["agileIssueLists"] is True
+        for path in ("/sprint/2/issue", "/board/1/backlog"):
+            assert (await http.get(f"{SOFTWARE}{path}", headers=auth)).status_code == 404
+            assert (await http.get(f"{AGILE}{path}", headers=auth)).status_code == 200
+        await http.post(switches, json={"softwareIssueLists": True, "agileIssueLists": False})
+        assert (await http.get(f"{AGILE}/sprint/2/issue", headers=auth)).status_code == 404
+        assert (await http.get(f"{SOFTWARE}/sprint/2/issue", headers=auth)).status_code == 200
+        bad = await http.post(switches, json={"agileIssueLists": "no"})
+        assert bad.status_code == 400
+    finally:
+        await http.post(switches, json={"softwareIssueLists": True, "agileIssueLists": True})
+
+
+async def test_software_lists_are_eventually_consistent_unless_reconciled(
+    http: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    await http.post("/_sandbox/search-lag", json={"seconds": 60})
+    try:
+        created = await http.post(
+            f"/_sandbox/sites/{ACME}/issues",
+            json={"projectKey": "PLAT", "summary": "Just created", "sprintId": 2},
+        )
+        assert created.status_code == 201, created.text
+        new_id = int(created.json()["id"])
+        url = f"{SOFTWARE}/sprint/2/issue"
+        lagging = await get(http, auth, url, fields="summary")
+        assert new_id not in {int(i["id"]) for i in lagging["issues"]}
+        reconciled = await get(http, auth, url, fields="summary", reconcileIssues=str(new_id))
+        assert new_id in {int(i["id"]) for i in reconciled["issues"]}
+        classic = await get(http, auth, f"{AGILE}/sprint/2/issue", fields="summary")
+        assert new_id in {int(i["id"]) for i in classic["issues"]}  # read-after-write
+    finally:
+        await http.post("/_sandbox/search-lag", json={"seconds": 0})
