@@ -181,12 +181,26 @@ class BoardConfiguration:
 
 
 @dataclass(frozen=True)
+class FieldOption:
+    """One allowed value of a field: a select's option is `{self, value, id}` (a priority's
+    `{id, name}`)."""
+
+    id: str
+    value: str
+
+    @classmethod
+    def from_json(cls, raw: Json) -> FieldOption:
+        return cls(id=str(raw["id"]), value=str(raw.get("value") or raw.get("name") or ""))
+
+
+@dataclass(frozen=True)
 class EditMetaField:
     id: str
     name: str
     schema_type: str | None
     schema_custom: str | None
     operations: tuple[str, ...]
+    allowed_values: tuple[FieldOption, ...] = ()  # a select's options (editmeta allowedValues)
 
     @property
     def settable(self) -> bool:
@@ -210,6 +224,11 @@ class EditMeta:
                 schema_type=schema.get("type"),
                 schema_custom=schema.get("custom"),
                 operations=tuple(meta.get("operations") or ()),
+                allowed_values=tuple(
+                    FieldOption.from_json(value)
+                    for value in meta.get("allowedValues") or ()
+                    if isinstance(value, dict) and "id" in value
+                ),
             )
         return cls(fields=parsed)
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,16 +31,19 @@ from jira_cloud.adf import adf_to_text, text_to_adf
 from jira_cloud.client import JiraClient
 from models.jira import (
     EstimatePushStatus,
+    EstimateTarget,
     JiraConnection,
     JiraIssueLink,
     RoomJiraMapping,
 )
 from models.rooms import Issue, Room, Vote
 from models.users import User
+from services.jira import estimate_targets as targets
 from services.jira.browse import estimation_field
 from services.jira.clients import client_for
 from services.jira.errors import service_error_for
-from services.rooms.cards import Card, card_for, cards_of, label_value
+from services.jira.estimate_targets import PushFailed, estimate_value
+from services.rooms.cards import cards_of
 from services.rooms.events import RoomEventKind, publish_room_event
 from services.rooms.rooms import require_issue_member
 from services.runtime import Runtime
@@ -51,31 +53,9 @@ log = logging.getLogger(__name__)
 MAX_BACKOFF_S = 60.0
 
 
-class PushFailed(Exception):
-    """A permanent failure: the link ends in `status` with `message` for the user."""
-
-    def __init__(self, message: str, status: EstimatePushStatus = EstimatePushStatus.FAILED):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-
-
-def estimate_value(estimate: str, cards: Sequence[Card]) -> float | int:
-    """The final card's value, the number a story-points field takes (a T-shirt deck's "M" may
-    be 3), or PushFailed(NOT_PUSHED) saying why: a card without a value is never pushed. A
-    card no longer in the deck is read as the number its label says."""
-    card = card_for(cards, estimate)
-    value = card.value if card is not None else label_value(estimate.strip())
-    if value is None:
-        raise PushFailed(
-            f"The card '{estimate}' has no value; nothing was pushed to Jira.",
-            EstimatePushStatus.NOT_PUSHED,
-        )
-    return int(value) if float(value).is_integer() else value
-
-
-def comment_text(estimate: str, votes: list[tuple[str, str]]) -> str:
-    text = f"Estimated at {estimate} points via AgileKit"
+def comment_text(estimate: str, votes: list[tuple[str, str]], what: str | None = None) -> str:
+    """`what` is what Jira got when it is not story points ("5h original estimate")."""
+    text = f"Estimated at {what or f'{estimate} points'} via AgileKit"
     if votes:
         text += "\nVotes: " + ", ".join(f"{name} {value}" for name, value in votes)
     return text
@@ -195,18 +175,31 @@ async def _push(runtime: Runtime, link: JiraIssueLink, issue: Issue) -> str:
     if estimate is None:
         raise PushFailed("The issue has no final estimate.", EstimatePushStatus.NOT_PUSHED)
     room = await Room.get(id=issue.room_id)
-    value = estimate_value(estimate, cards_of(room.deck))
     mapping = await RoomJiraMapping.get_or_none(room_id=issue.room_id)
+    target, cards = targets.target_of(mapping and mapping.estimate_target), cards_of(room.deck)
+    value = None if target == EstimateTarget.SELECT_FIELD else estimate_value(estimate, cards)
     if mapping is None:
         raise PushFailed("The room is no longer mapped to a Jira project.")
     client, account_id = await _client(runtime, link, mapping)
+    key, what = link.jira_issue_id, None
     try:
-        field = mapping.story_points_field_id or await _detect_field(client, mapping)
-        if await _read_value(client, link.jira_issue_id, field) != value:
-            await _write(client, link.jira_issue_id, field, value, mapping.board_id)
+        if target == EstimateTarget.ORIGINAL_ESTIMATE:
+            assert value is not None
+            what = f"{await targets.write_original_estimate(client, key, value)} original estimate"
+        elif target == EstimateTarget.SELECT_FIELD:
+            field = mapping.story_points_field_id
+            if field is None:
+                raise PushFailed("The room's mapping names no select field: set it again.")
+            label = targets.card_label(estimate, cards)
+            what = await targets.write_select_option(client, key, field, label)
+        else:
+            assert value is not None
+            field = mapping.story_points_field_id or await _detect_field(client, mapping)
+            if await _read_value(client, key, field) != value:
+                await _write(client, key, field, value, mapping.board_id)
         if mapping.comment_on_push and link.push_commented_estimate != estimate:
-            await _comment_once(client, link, issue, account_id)
-        if await _read_value(client, link.jira_issue_id, field) != value:
+            await _comment_once(client, link, issue, account_id, what)
+        if target == EstimateTarget.STORY_POINTS and await _read_value(client, key, field) != value:
             raise PushFailed(f"Jira did not keep the value {estimate} in {field}.")
     except (jira.RateLimited, jira.Unavailable):
         raise
@@ -262,9 +255,13 @@ async def _write(
 
 
 async def _comment_once(
-    client: JiraClient, link: JiraIssueLink, issue: Issue, account_id: str | None
+    client: JiraClient,
+    link: JiraIssueLink,
+    issue: Issue,
+    account_id: str | None,
+    what: str | None = None,
 ) -> None:
-    text = await _comment(issue)
+    text = await _comment(issue, what)
     if not await _newest_of_ours_says(client, link.jira_issue_id, account_id, text):
         await client.add_comment(link.jira_issue_id, text_to_adf(text))
     await JiraIssueLink.filter(id=link.id).update(push_commented_estimate=issue.final_estimate)
@@ -282,10 +279,10 @@ async def _newest_of_ours_says(
     return False
 
 
-async def _comment(issue: Issue) -> str:
+async def _comment(issue: Issue, what: str | None = None) -> str:
     votes = await Vote.filter(issue_id=issue.id).order_by("id").prefetch_related("user")
     breakdown = [(vote.user.name or vote.user.email.split("@")[0], vote.value) for vote in votes]
-    return comment_text(issue.final_estimate or "", breakdown)
+    return comment_text(issue.final_estimate or "", breakdown, what)
 
 
 async def _finish(
