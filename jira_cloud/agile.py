@@ -116,11 +116,13 @@ class AgileMixin(JiraTransport):
         max_results: int = 50,
         fields: Sequence[str] | None = None,
         story_points_fields: Sequence[str] = (),
+        reconcile_issues: Sequence[int] = (),
     ) -> TokenPage[JiraIssue]:
-        """The token-paginated variant of sprint_issues (Jira Software REST 1.0)."""
+        """The token-paginated variant of sprint_issues (Jira Software REST 1.0, RFC-127).
+        Eventually consistent: `reconcile_issues` (issue ids) are read after their writes."""
         path = f"{SOFTWARE}/sprint/{sprint_id}/issue"
         return await self._issue_token_page(
-            path, next_page_token, max_results, fields, story_points_fields
+            path, next_page_token, max_results, fields, story_points_fields, reconcile_issues
         )
 
     async def software_backlog_issues(
@@ -130,10 +132,11 @@ class AgileMixin(JiraTransport):
         max_results: int = 50,
         fields: Sequence[str] | None = None,
         story_points_fields: Sequence[str] = (),
+        reconcile_issues: Sequence[int] = (),
     ) -> TokenPage[JiraIssue]:
         path = f"{SOFTWARE}/board/{board_id}/backlog"
         return await self._issue_token_page(
-            path, next_page_token, max_results, fields, story_points_fields
+            path, next_page_token, max_results, fields, story_points_fields, reconcile_issues
         )
 
     async def _issue_token_page(
@@ -143,6 +146,7 @@ class AgileMixin(JiraTransport):
         max_results: int,
         fields: Sequence[str] | None,
         story_points_fields: Sequence[str],
+        reconcile_issues: Sequence[int] = (),
     ) -> TokenPage[JiraIssue]:
         params: dict[str, Any] = {
             "maxResults": max_results,
@@ -150,6 +154,8 @@ class AgileMixin(JiraTransport):
         }
         if next_page_token:
             params["nextPageToken"] = next_page_token
+        if reconcile_issues:
+            params["reconcileIssues"] = ",".join(str(i) for i in reconcile_issues)
         body = await self.request_json("GET", path, params=params)
         sp = tuple(story_points_fields)
         return parse_token_page(

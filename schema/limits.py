@@ -38,8 +38,8 @@ from graphql import (
     get_nullable_type,
 )
 
-from services.jira.browse import DEFAULT_PAGE, MAX_PAGE
 from services.jira.importing import MAX_KEYS
+from services.jira.pages import DEFAULT_PAGE, MAX_PAGE
 from services.rooms.cards import MAX_CARDS
 from services.rooms.rooms import MAX_ISSUES_PER_ROOM, MAX_MEMBERS_PER_ROOM, MAX_ROOMS_PER_USER
 from services.rooms.voting import MAX_KEPT_ROUNDS

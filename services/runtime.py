@@ -83,6 +83,8 @@ class Runtime:
     hooks: Hooks = field(default_factory=Hooks)
     # Story-points field ids per Jira site, with their expiry (services/jira/browse.py).
     jira_story_points_fields: dict[str, tuple[float, tuple[str, ...]]] = field(default_factory=dict)
+    # sites that do not serve Jira Software's token-paged issue lists, until when (monotonic)
+    jira_agile_lists_only: dict[str, float] = field(default_factory=dict)
 
     @cached_property
     def locks(self) -> KeyedLocks:

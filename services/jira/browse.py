@@ -1,53 +1,47 @@
 """Browsing Jira for the import dialog: projects, boards, sprints, issues, estimation field.
 
-Listings are Relay-style pages over Jira's own pagination. Cursors are opaque: base64url of
-the Jira-side position, `{"o": startAt}` for offset sources and `{"t": nextPageToken,
-"k": items to skip}` for JQL (whose pages Jira addresses by token only). Following endCursor
-costs exactly one Jira request per page and yields each issue exactly once.
+Listings are Relay-style pages over Jira's own pagination with opaque cursors
+(services/jira/pages.py): one Jira request per page, each issue exactly once. Sprint and
+backlog lists use Jira Software's token-paged lists (RFC-127, services/jira/issue_lists.py).
 Every Jira failure surfaces as a ServiceError (services.jira.errors).
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
-import json
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TypeVar
 
 from core.errors import invalid
 from core.text import checked_optional
 from jira_cloud import errors as jira
 from jira_cloud.client import JiraClient
 from jira_cloud.fields import EstimationFieldChoice, choose_estimation_field, story_points_field_ids
-from jira_cloud.types import JiraBoard, JiraIssue, JiraProject, JiraSprint, OffsetPage
+from jira_cloud.types import JiraBoard, JiraIssue, JiraProject, JiraSprint
 from models.users import User
 from services.jira.clients import client_for
 from services.jira.errors import service_error_for
+from services.jira.issue_lists import board_issue_page
+from services.jira.pages import (
+    BrowsePage,
+    offset_after,
+    offset_page,
+    page_size,
+    token_page,
+    token_position,
+)
 from services.runtime import Runtime
 
 T = TypeVar("T")
-DEFAULT_PAGE = 50
-MAX_PAGE = 100
 FIELDS_TTL_SECONDS = 600.0
 MAX_PROJECT_QUERY = 200
 MAX_JQL = 10_000
-MAX_CURSOR = 2048
 _PROJECT_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,254}$")
 _UNBOUNDED = re.compile(r"^\s*(order\s+by\b.*)?$", re.IGNORECASE | re.DOTALL)
-
-
-@dataclass(frozen=True)
-class BrowsePage(Generic[T]):
-    edges: list[tuple[str, T]]  # (cursor, node)
-    has_next_page: bool
-    end_cursor: str | None
-    total_count: int | None = None
 
 
 @dataclass(frozen=True)
@@ -55,52 +49,6 @@ class IssueSource:
     sprint_id: int | None = None
     backlog_board_id: int | None = None
     jql: str | None = None
-
-
-def page_size(first: int | None) -> int:
-    """`first` defaults to 50 and is capped at 100 (Jira's own page cap)."""
-    if first is None:
-        return DEFAULT_PAGE
-    if first < 1:
-        raise invalid("first must be at least 1.", "first")
-    return min(first, MAX_PAGE)
-
-
-def encode_cursor(position: dict[str, Any]) -> str:
-    raw = json.dumps(position, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None, kind: str) -> dict[str, Any] | None:
-    """The position in a cursor of this kind ("o" offset, "t" token), or VALIDATION."""
-    if cursor is None:
-        return None
-    if len(cursor) > MAX_CURSOR:
-        raise invalid("This cursor does not belong to this listing.", "after")
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        position = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        position = None
-    if not isinstance(position, dict) or kind not in position:
-        raise invalid("This cursor does not belong to this listing.", "after")
-    return position
-
-
-def offset_after(after: str | None) -> int:
-    position = decode_cursor(after, "o")
-    if position is None:
-        return 0
-    offset = position["o"]
-    if not isinstance(offset, int) or offset < 0:
-        raise invalid("This cursor does not belong to this listing.", "after")
-    return offset + 1
-
-
-def offset_page(page: OffsetPage[T], start_at: int) -> BrowsePage[T]:
-    edges = [(encode_cursor({"o": start_at + i}), item) for i, item in enumerate(page.items)]
-    end_cursor = edges[-1][0] if edges else None
-    return BrowsePage(edges, not page.is_last, end_cursor, page.total)
 
 
 async def jira_call(call: Awaitable[T]) -> T:
@@ -180,24 +128,18 @@ async def issues(
     source, size = checked_source(source), page_size(first)
     if source.jql is not None:
         return await _jql_issues(runtime, client, source.jql, size, after)
-    start_at = offset_after(after)
     sp_fields = await story_points_fields(runtime, client)
-    if source.sprint_id is not None:
-        call = client.sprint_issues(source.sprint_id, start_at, size, story_points_fields=sp_fields)
-    else:
-        assert source.backlog_board_id is not None
-        board_id = source.backlog_board_id
-        call = client.backlog_issues(board_id, start_at, size, story_points_fields=sp_fields)
-    return offset_page(await jira_call(call), start_at)
+    return await jira_call(
+        board_issue_page(
+            runtime, client, source.sprint_id, source.backlog_board_id, size, after, sp_fields
+        )
+    )
 
 
 async def _jql_issues(
     runtime: Runtime, client: JiraClient, jql: str, size: int, after: str | None
 ) -> BrowsePage[JiraIssue]:
-    position = decode_cursor(after, "t") or {"t": None, "k": 0}
-    token, skip = position.get("t"), position.get("k", 0)
-    if not isinstance(skip, int) or skip < 0 or not (token is None or isinstance(token, str)):
-        raise invalid("This cursor does not belong to this listing.", "after")
+    token, skip = token_position(after)
     sp_fields = await story_points_fields(runtime, client)
     try:
         page = await client.search_jql(jql, token, skip + size, story_points_fields=sp_fields)
@@ -205,15 +147,7 @@ async def _jql_issues(
         raise invalid(f"Jira rejected the JQL: {error.message}", "source.jql") from None
     except jira.JiraError as error:
         raise service_error_for(error) from None
-    items = page.items[skip : skip + size]
-    truncated = len(page.items) > skip + size
-    edges = []
-    for index, item in enumerate(items, start=skip + 1):
-        at_page_end = index == len(page.items) and page.next_page_token is not None
-        position = {"t": page.next_page_token, "k": 0} if at_page_end else {"t": token, "k": index}
-        edges.append((encode_cursor(position), item))
-    has_next = truncated or not page.is_last
-    return BrowsePage(edges, has_next, edges[-1][0] if edges else after)
+    return token_page(page, token, skip, size, after)
 
 
 async def story_points_fields(runtime: Runtime, client: JiraClient) -> tuple[str, ...]:

@@ -25,7 +25,7 @@ from schema.limits import (
     check_document,
     operation_cost,
 )
-from services.jira.browse import MAX_PAGE
+from services.jira.pages import MAX_PAGE
 from services.rooms.rooms import MAX_ISSUES_PER_ROOM
 
 LIMITS = Limits(max_depth=12, max_cost=Settings().graphql_max_cost, max_aliases=30)
