@@ -80,6 +80,11 @@ def _changes(state: SandboxState, site: Site, issue: Issue, body: dict[str, Any]
         changes[site.projects[issue.project_key].estimation_field_id] = body["storyPoints"]
     if "sprintId" in body:
         changes["sprint"] = _sprint(site, body["sprintId"])
+    if "parent" in body:  # a sub-task's new parent (key or id)
+        parent = site.issue(str(body["parent"] or ""))
+        if parent is None or parent.id == issue.id or parent.parent_id is not None:
+            raise AdminError(f"parent {body['parent']} must be another non-sub-task issue")
+        changes["parent"] = parent.id
     return changes
 
 

@@ -24,6 +24,7 @@ ATTRIBUTES = {
     "assignee": "assignee_id",
     "reporter": "reporter_id",
     "labels": "labels",
+    "parent": "parent_id",
 }
 
 
@@ -54,6 +55,9 @@ def _display(state: SandboxState, site: Site, field_id: str, value: Any) -> str 
     if field_id == "sprint":
         sprint = site.sprints.get(value)
         return sprint.name if sprint else str(value)
+    if field_id == "parent":
+        parent = site.issues.get(value)
+        return parent.key if parent else str(value)
     option = site.fields[field_id].option(value) if field_id in site.fields else None
     if option is not None:
         return option.value
@@ -65,10 +69,13 @@ def _item(state: SandboxState, site: Site, field_id: str, old: Any, new: Any) ->
     fid = site.sprint_field_id if field_id == "sprint" else field_id
     name = site.fields[fid].name if fid in site.fields else field_id
     with_ids = field_id in {"status", "issuetype", "priority", "assignee", "reporter", "sprint",
-                            *TIME_FIELDS}  # fmt: skip
+                            "parent", *TIME_FIELDS}  # fmt: skip
     with_ids = with_ids or bool(fid in site.fields and site.fields[fid].options)
+    label = name if custom else field_id
+    if field_id == "parent":  # Jira records a re-parenting under this name
+        label = "IssueParentAssociation"
     return {
-        "field": name if custom else field_id,
+        "field": label,
         "fieldtype": "custom" if custom else "jira",
         "fieldId": fid,
         "from": None if not with_ids or old is None else str(old),

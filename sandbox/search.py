@@ -125,6 +125,9 @@ class Evaluator:
         if name in {"key", "issuekey", "id", "issue"}:
             moved = [k for k, v in site.moved_keys.items() if v == issue.id]
             return [issue.key, str(issue.id), *moved]
+        if name == "parent":  # parent = KEY, parent in (KEY, id, ...)
+            parent = site.issues.get(issue.parent_id or 0)
+            return self.values("key", parent) if parent is not None else []
         if name == "project":
             project = site.projects[issue.project_key]
             return [project.key, project.id, project.name]

@@ -1,4 +1,5 @@
-"""The deterministic demo world: two sites, three projects, boards, sprints and 65 issues."""
+"""The deterministic demo world: two sites, three projects, boards, sprints, 65 issues and
+five sub-tasks (seeded last, so the 65 keep their keys and ids)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,17 @@ from datetime import datetime, timedelta
 
 from sandbox.seed_fields import new_site
 from sandbox.selectfield import TSHIRT_SIZES, select_field
-from sandbox.store import Account, Board, Filter, Issue, Project, Site, Sprint, World
+from sandbox.store import (
+    SUBTASK_TYPE_ID,
+    Account,
+    Board,
+    Filter,
+    Issue,
+    Project,
+    Site,
+    Sprint,
+    World,
+)
 
 DEMO_ACCOUNT_ID = "557058:0f7e3b1a-5c2d-4e8f-9a01-000000000001"
 ACME_CLOUD_ID = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
@@ -187,6 +198,19 @@ def _filters(site: Site, owner_ids: list[str], saved: list[tuple[str, str]]) -> 
         site.filters[made.id] = made
 
 
+def _subtasks(site: Site, project: Project, now: datetime, plan: list[tuple[str, str]]) -> None:
+    """Sub-tasks (type 10003) in their parent's sprint; the type's screen has no story points."""
+    project.edit_screens.setdefault(SUBTASK_TYPE_ID, set(EDITABLE_SYSTEM))
+    for n, (parent_key, summary) in enumerate(plan):
+        parent = site.issue(parent_key)
+        assert parent is not None, parent_key
+        child = add_issue(site, project, summary=summary, now=now - timedelta(days=1),
+                          issuetype_id=SUBTASK_TYPE_ID, status_id=("10000", "3")[n % 2],
+                          sprint_id=parent.sprint_id, assignee_id=parent.assignee_id,
+                          reporter_id=parent.reporter_id)  # fmt: skip
+        child.parent_id = parent.id
+
+
 def seed_demo(world: World, now: datetime) -> None:
     rng = random.Random(4)
     people = [
@@ -252,4 +276,8 @@ def seed_demo(world: World, now: datetime) -> None:
         ("OPS in progress", 'project = OPS AND status = "In Progress"'),
         ("OPS urgent", "project = OPS AND priority in (Highest, High) ORDER BY priority"),
     ])  # fmt: skip
+    # Sub-tasks come last, so every issue seeded above keeps its key and id.
+    _subtasks(acme, plat, now, [("PLAT-7", "Migrate the schema"), ("PLAT-7", "Validate the API"),
+                                ("PLAT-9", "Add a smoke test")])  # fmt: skip
+    _subtasks(globex, ops, now, [("OPS-6", "Document the runbook"), ("OPS-6", "Harden the paging")])
     world.sites = {acme.cloud_id: acme, globex.cloud_id: globex}

@@ -170,30 +170,13 @@ def board_json(site: Site, board: Board) -> dict[str, Any]:
 
 def all_fields(world: World, site: Site, issue: Issue, version: int = 3) -> dict[str, Any]:
     url = site.url
-    priority = PRIORITIES.get(issue.priority_id or "")
-    issuetype = ISSUE_TYPES[issue.issuetype_id]
     sprints = [*issue.closed_sprint_ids, *([issue.sprint_id] if issue.sprint_id else [])]
     fields: dict[str, Any] = {
         "summary": issue.summary,
         "description": issue.description if version == 3 else adf_to_text(issue.description),
         "status": status_json(url, issue.status_id),
-        "issuetype": {
-            "self": f"{url}/rest/api/{version}/issuetype/{issuetype.id}",
-            "id": issuetype.id,
-            "name": issuetype.name,
-            "description": "",
-            "iconUrl": f"{url}/images/icons/issuetypes/{issuetype.name.lower()}.svg",
-            "subtask": False,
-            "hierarchyLevel": 0,
-        },
-        "priority": None
-        if priority is None
-        else {
-            "self": f"{url}/rest/api/{version}/priority/{priority.id}",
-            "id": priority.id,
-            "name": priority.name,
-            "iconUrl": f"{url}/images/icons/priorities/{priority.name.lower()}.svg",
-        },
+        "issuetype": issuetype_json(url, issue.issuetype_id, version),
+        "priority": priority_json(url, issue.priority_id, version),
         "assignee": user_json(url, world.accounts.get(issue.assignee_id or "")),
         "reporter": user_json(url, world.accounts.get(issue.reporter_id or "")),
         "project": project_json(site, issue.project_key),
@@ -213,6 +196,10 @@ def all_fields(world: World, site: Site, issue: Issue, version: int = 3) -> dict
         site.rank_field_id: issue.rank,
     }
     fields.update(time_fields(site, issue))
+    parent = site.issues.get(issue.parent_id or 0)
+    if parent is not None:
+        fields["parent"] = issue_ref_json(site, parent, version)
+    fields["subtasks"] = [issue_ref_json(site, child, version) for child in site.subtasks_of(issue)]
     for field_id in site.fields:
         if field_id.startswith("customfield_") and field_id not in fields:
             definition = site.fields[field_id]
@@ -221,6 +208,46 @@ def all_fields(world: World, site: Site, issue: Issue, version: int = 3) -> dict
                 option_value(site, definition, value) if is_select(definition) else value
             )
     return fields
+
+
+def issuetype_json(url: str, type_id: str, version: int = 3) -> dict[str, Any]:
+    issuetype = ISSUE_TYPES[type_id]
+    return {
+        "self": f"{url}/rest/api/{version}/issuetype/{issuetype.id}",
+        "id": issuetype.id,
+        "name": issuetype.name,
+        "description": "",
+        "iconUrl": f"{url}/images/icons/issuetypes/{issuetype.name.lower()}.svg",
+        "subtask": issuetype.subtask,
+        "hierarchyLevel": -1 if issuetype.subtask else 0,
+    }
+
+
+def priority_json(url: str, priority_id: str | None, version: int = 3) -> dict[str, Any] | None:
+    priority = PRIORITIES.get(priority_id or "")
+    if priority is None:
+        return None
+    return {
+        "self": f"{url}/rest/api/{version}/priority/{priority.id}",
+        "id": priority.id,
+        "name": priority.name,
+        "iconUrl": f"{url}/images/icons/priorities/{priority.name.lower()}.svg",
+    }
+
+
+def issue_ref_json(site: Site, issue: Issue, version: int = 3) -> dict[str, Any]:
+    """An issue as `fields.parent` and `fields.subtasks[]` show it: id, key and four fields."""
+    return {
+        "id": str(issue.id),
+        "key": issue.key,
+        "self": f"{site.url}/rest/api/{version}/issue/{issue.id}",
+        "fields": {
+            "summary": issue.summary,
+            "status": status_json(site.url, issue.status_id),
+            "priority": priority_json(site.url, issue.priority_id, version),
+            "issuetype": issuetype_json(site.url, issue.issuetype_id, version),
+        },
+    }
 
 
 def comment_json(world: World, site: Site, issue: Issue, comment: Any) -> dict[str, Any]:

@@ -70,7 +70,7 @@ async def test_a_restart_keeps_tokens_consents_webhooks_and_the_next_issue_key(
     async with client(make(path)) as http:
         made = await busy_world(http)
         hooks = (await http.get(f"{API}/webhook", headers=bearer(made["tokens"]))).json()
-    assert made["created"] == "PLAT-26"
+    assert made["created"] == "PLAT-29"  # after the seeded sub-tasks PLAT-26..28
     async with client(make(path)) as http:  # a new process on the same file
         auth = bearer(made["tokens"])
         assert (await http.get(f"{API}/myself", headers=auth)).status_code == 200
@@ -80,7 +80,7 @@ async def test_a_restart_keeps_tokens_consents_webhooks_and_the_next_issue_key(
         rotated = await refresh(http, made["tokens"]["refresh_token"])
         assert rotated.status_code == 200, rotated.text
         after = (await http.post(f"/_sandbox/sites/{ACME}/issues", json=ISSUE)).json()
-        assert after["key"] == "PLAT-27"  # keys are not handed out again
+        assert after["key"] == "PLAT-30"  # keys are not handed out again
         state = (await http.get("/_sandbox/state")).json()
         assert "new@acme.example" in {a["email"] for a in state["accounts"]}
         assert "other" in {a["clientId"] for a in state["apps"]}
@@ -101,7 +101,7 @@ async def test_shutdown_writes_the_last_change_and_a_new_server_reads_it(tmp_pat
         async with httpx.AsyncClient(base_url=again.url, timeout=10) as http:
             state = (await http.get("/_sandbox/state")).json()
             acme = next(s for s in state["sites"] if s["cloudId"] == ACME)
-            assert acme["issueCount"] == 46  # the seeded 45 and the new one
+            assert acme["issueCount"] == 49  # the seeded 45, 3 sub-tasks and the new one
     finally:
         again.stop()
 
@@ -129,7 +129,7 @@ async def test_reset_is_saved_too(tmp_path: Path) -> None:
     async with client(make(path)) as http:
         assert (await http.get(f"{API}/myself", headers=bearer(made["tokens"]))).status_code == 401
         key = (await http.post(f"/_sandbox/sites/{ACME}/issues", json=ISSUE)).json()["key"]
-        assert key == "PLAT-26"
+        assert key == "PLAT-29"
         assert (await http.get("/_sandbox/webhooks")).json() == {"webhooks": []}
 
 

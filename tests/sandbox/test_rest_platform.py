@@ -138,14 +138,14 @@ async def test_search_jql_token_pagination(http: httpx.AsyncClient, auth: dict[s
             assert "nextPageToken" not in page
             break
         token = page["nextPageToken"]
-    assert pages == 3 and len(keys) == 25 and keys[0] == "PLAT-1" and keys[-1] == "PLAT-25"
+    assert pages == 3 and len(keys) == 28 and keys[0] == "PLAT-1" and keys[-1] == "PLAT-28"
 
 
 async def test_search_jql_exact_page_and_empty(
     http: httpx.AsyncClient, auth: dict[str, str]
 ) -> None:
-    exact = await get(http, auth, "/search/jql", jql="project = PLAT", maxResults=25)
-    assert exact["isLast"] is True and len(exact["issues"]) == 25
+    exact = await get(http, auth, "/search/jql", jql="project = PLAT", maxResults=28)
+    assert exact["isLast"] is True and len(exact["issues"]) == 28  # 25 issues, 3 sub-tasks
     assert exact["issues"][0] == {"id": exact["issues"][0]["id"]}  # fields default to id only
     empty = await get(http, auth, "/search/jql", jql="project = PLAT AND summary ~ nothing-here")
     assert empty == {"issues": [], "isLast": True}
