@@ -7,6 +7,8 @@ start here. Every path from one domain into another is connected in `connect_hoo
   services/jira/push.py queues the push when the room's mapping has autoPushEstimates.
 - webhook -> auto-import: the inbox (services/jira/webhooks/inbox.py) sees an issue enter a
   sprint -> services/jira/auto_import.py imports it into the mapped rooms.
+- webhook -> sprint moves: the inbox sees an issue's Sprint field change ->
+  services/jira/sprint_moves.py re-reads whether the room's link is still in the mapped sprint.
 - disconnect -> release webhooks: a Jira connection is about to be deleted
   (services/jira/connection.py) -> its webhook registrations are deleted in Jira.
 
@@ -17,6 +19,8 @@ job.
 from __future__ import annotations
 
 import contextlib
+import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -26,13 +30,16 @@ from core.bus import make_bus
 from core.jobs import open_job_queue
 from core.settings import Settings, get_settings
 from jobs import worker
+from jobs.jira.webhook_registrations import REFRESH_JIRA_WEBHOOKS
 from jobs.registry import FUNCTIONS, cron_jobs
 from jobs.schedule import JobSchedule
 from models.database import close_db, init_db
-from services.jira import auto_import, push
+from services.jira import auto_import, push, sprint_moves
 from services.jira.rate_budget import make_jira_budget
 from services.jira.webhooks import registrations
 from services.runtime import Hooks, Runtime
+
+log = logging.getLogger(__name__)
 
 # Every outbound call to Atlassian has a timeout; one pooled client per process.
 JIRA_HTTP_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=20.0, pool=10.0)
@@ -41,6 +48,7 @@ JIRA_HTTP_TIMEOUT = httpx.Timeout(connect=5.0, read=20.0, write=20.0, pool=10.0)
 def connect_hooks(hooks: Hooks) -> None:
     hooks.issue_estimated.append(push.push_on_consensus)
     hooks.jira_issue_entered.append(auto_import.import_entered_issue)
+    hooks.jira_issue_entered.append(sprint_moves.apply_sprint_move)
     hooks.before_jira_disconnect.append(registrations.delete_connection_webhooks)
 
 
@@ -77,6 +85,30 @@ async def start_runtime(runtime: Runtime, stack: contextlib.AsyncExitStack) -> N
     job_ctx = {"runtime": runtime, "settings": settings}
     runtime.jobs = open_job_queue(settings, FUNCTIONS, cron_jobs(settings), job_ctx)
     stack.push_async_callback(runtime.jobs.close)
+    if settings.sandbox_mounted:
+        await queue_startup_webhook_check(runtime)
+
+
+# Development with the mounted sandbox: its world may have been reset (state file deleted,
+# POST /_sandbox/reset) while we were down, so the registrations are listed and re-made soon
+# after start-up. Queued, never awaited: start-up does not wait for Jira. Production (and a
+# development server against another Jira) relies on the daily refresh and reconnects.
+STARTUP_CHECK_DELAY_S = 3.0
+
+
+async def queue_startup_webhook_check(runtime: Runtime) -> bool:
+    """Queue one webhook refresh a few seconds from now (one per minute across processes)."""
+    if runtime.jobs is None:
+        return False
+    minute = datetime.now(UTC).strftime("%Y%m%d%H%M")
+    job_id = f"{REFRESH_JIRA_WEBHOOKS}:startup:{minute}"
+    try:
+        return await runtime.jobs.enqueue(
+            REFRESH_JIRA_WEBHOOKS, job_id=job_id, defer_by=STARTUP_CHECK_DELAY_S
+        )
+    except Exception as exc:  # Redis down: the daily cron still runs
+        log.warning("start-up webhook check not queued: %s", type(exc).__name__)
+        return False
 
 
 def make_redis(settings: Settings) -> aioredis.Redis | None:

@@ -21,7 +21,7 @@ from jobs.jira.push import PUSH_ESTIMATE
 from models.jira import EstimatePushStatus, JiraIssueLink, RoomJiraMapping
 from models.rooms import Issue
 from models.users import User
-from services.jira import auto_import, push
+from services.jira import auto_import, push, sprint_moves
 from services.jira.webhooks import registrations
 from services.rooms import rooms, voting
 from services.runtime import Runtime
@@ -37,7 +37,10 @@ async def record_push(ctx: dict[str, Any], issue_id: int) -> None:
 def test_every_cross_domain_path_is_connected_once() -> None:
     hooks = build_runtime(Settings(agilekit_env="development")).hooks
     assert hooks.issue_estimated == [push.push_on_consensus]
-    assert hooks.jira_issue_entered == [auto_import.import_entered_issue]
+    assert hooks.jira_issue_entered == [
+        auto_import.import_entered_issue,
+        sprint_moves.apply_sprint_move,
+    ]
     assert hooks.before_jira_disconnect == [registrations.delete_connection_webhooks]
 
 

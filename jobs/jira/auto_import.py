@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.jira.auto_import import due_mapping_ids, enqueue_poll, poll_mapping
+from services.jira.webhooks.reconcile import check_sites
 
 POLL_AUTO_IMPORTS = "poll_auto_imports"
 AUTO_IMPORT_SPRINT = "auto_import_sprint"
@@ -16,6 +17,9 @@ async def poll_auto_imports(ctx: dict[str, Any]) -> int:
     due = await due_mapping_ids()
     for mapping_id in due:
         await enqueue_poll(runtime, mapping_id)
+    # The webhooks these rooms rely on: one listing per (connection, site); gone ones stop
+    # showing ACTIVE until the daily refresh (or a reconnect) registers them again.
+    await check_sites(runtime, due)
     return len(due)
 
 

@@ -16,6 +16,7 @@ from schema.types.jira.connection import (
     StartJiraConnectPayload,
 )
 from services.jira import connection as service
+from services.jira.webhooks import reconcile
 
 
 async def _present(connection: JiraConnectionModel) -> JiraConnection:
@@ -51,6 +52,8 @@ class Mutation:
     ) -> JiraConnectionPayload:
         user = await require_premium(info)
         result = await service.complete_connect(info.context.runtime, code, state, user)
+        # A reconnect: webhooks may have gone (or expired) while the grant needed consent.
+        await reconcile.after_reconnect(info.context.runtime, result.connection)
         return JiraConnectionPayload(
             connection=await _present(result.connection), return_to=result.return_to
         )

@@ -37,6 +37,10 @@ class JiraIssueLink:
     pushed_estimate: str | None
     push_error: str | None
     deleted_in_jira: bool
+    in_sprint: bool = strawberry.field(
+        description="False once Jira moved the issue out of the room's mapped sprint; true again "
+        "when it returns (IssueUpdated tells live rooms)."
+    )
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> JiraIssueLink:
@@ -49,6 +53,7 @@ class JiraIssueLink:
             pushed_estimate=row["pushed_estimate"],
             push_error=row["push_error"],
             deleted_in_jira=row["deleted_in_jira"],
+            in_sprint=row.get("in_sprint", True),
         )
 
 

@@ -27,6 +27,7 @@ from core.errors import ServiceError
 from models.jira import JiraConnection, JiraIssueLink, RoomJiraMapping
 from models.rooms import Room
 from models.users import Plan
+from services.jira import sprint_moves
 from services.jira.browse import jira_errors
 from services.jira.importing import IMPORT_FIELDS, store_issues, target_for
 from services.jira.webhooks.inbox import JiraEvent, sprint_changes
@@ -47,6 +48,7 @@ class AutoImportResult:
     created: int = 0
     updated: int = 0
     complete: bool = True  # False: more pages than MAX_PAGES matched
+    stopped: bool = False  # the mapped sprint is closed (the reason is on the mapping)
 
 
 # ---- webhook path ------------------------------------------------------------------------------
@@ -83,10 +85,12 @@ async def import_entered_issue(runtime: Runtime, event: JiraEvent) -> None:
         return
     issue = event.payload.get("issue") or {}
     issue_id, key = str(issue.get("id") or ""), str(issue.get("key") or "")
-    sprint_ids = sprint_ids_in(event.payload)
+    # Closed sprints too: a mapping on one is told (and stops), as the poll's lookup does.
+    sprint_ids = sprint_ids_in(event.payload) | set(sprint_moves.sprints_in_payload(event.payload))
     if not issue_id.isdigit() or not key or not sprint_ids:
         return
-    for mapping in await routed_mappings(event, sprint_ids):
+    routed = await routed_mappings(event, sprint_ids)
+    for mapping in await sprint_moves.note_closed_sprints(runtime, routed, event.payload):
         if await _linked(mapping, issue_id):
             continue
         jql = f"sprint = {mapping.sprint_id} AND issuekey = {key}"
@@ -119,10 +123,12 @@ async def _linked(mapping: RoomJiraMapping, jira_issue_id: str) -> bool:
 
 
 async def due_mapping_ids(now: datetime | None = None) -> list[int]:
-    """Mappings whose poll is due (never polled, sprint changed, or older than the interval)."""
+    """Mappings whose poll is due (never polled, sprint changed, or older than the interval);
+    not those whose sprint was seen closed (choosing another sprint resets that)."""
     now = now or datetime.now(UTC)
     mappings = await RoomJiraMapping.filter(auto_import=True, sprint_id__not_isnull=True)
-    return [m.id for m in mappings if _poll_jql(m, now) is not None]
+    due = [m for m in mappings if m.sprint_state != sprint_moves.CLOSED]
+    return [m.id for m in due if _poll_jql(m, now) is not None]
 
 
 async def poll_mapping(
@@ -134,7 +140,7 @@ async def poll_mapping(
     jql = _poll_jql(mapping, now) if mapping else None
     if mapping is None or jql is None:
         return AutoImportResult()
-    result = await _run(runtime, mapping, jql)
+    result = await _run(runtime, mapping, jql, poll=True)
     if result is not None:
         await RoomJiraMapping.filter(id=mapping.id).update(
             auto_imported_at=now, auto_import_sprint_id=mapping.sprint_id
@@ -184,7 +190,11 @@ async def enqueue_poll(runtime: Runtime, mapping_id: int) -> bool:
 
 
 async def _run(
-    runtime: Runtime, mapping: RoomJiraMapping, jql: str, reconcile: list[int] | None = None
+    runtime: Runtime,
+    mapping: RoomJiraMapping,
+    jql: str,
+    reconcile: list[int] | None = None,
+    poll: bool = False,
 ) -> AutoImportResult | None:
     """Search and import; None (and the reason on the mapping) when Jira could not be read."""
     connection_id = mapping.connection_id  # type: ignore[attr-defined]
@@ -193,10 +203,12 @@ async def _run(
         return None
     try:
         async with jira_errors():
-            result = await _import_pages(runtime, mapping, connection, jql, reconcile or [])
+            result = await _import_pages(runtime, mapping, connection, jql, reconcile or [], poll)
     except ServiceError as error:
         await _record_error(mapping, error.message)
         return None
+    if result.stopped:
+        return result
     if not result.complete:
         limit = f"{MAX_PAGES * PAGE_SIZE:,}"
         await _record_error(mapping, f"Only the first {limit} matching issues were imported.")
@@ -213,8 +225,13 @@ async def _import_pages(
     connection: JiraConnection,
     jql: str,
     reconcile: list[int],
+    poll: bool = False,
 ) -> AutoImportResult:
+    """The poll first looks the sprint up (closed: stop) and afterwards re-reads which of the
+    room's issues are still in the sprint (services/jira/sprint_moves.py)."""
     target = await target_for(runtime, connection, mapping.cloud_id)
+    if poll and not await sprint_moves.check_sprint_state(runtime, target.client, mapping):
+        return AutoImportResult(stopped=True)
     room = await Room.get(id=mapping.room_id)  # type: ignore[attr-defined]
     created = updated = 0
     token: str | None = None
@@ -226,6 +243,8 @@ async def _import_pages(
             stored = await store_issues(room, target, page.items, runtime.bus)
             created, updated = created + stored.created, updated + stored.updated
         if page.is_last or not page.next_page_token:
+            if poll:
+                await sprint_moves.sync_in_sprint(runtime, target.client, mapping)
             return AutoImportResult(created, updated)
         token = page.next_page_token
     return AutoImportResult(created, updated, complete=False)

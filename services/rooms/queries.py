@@ -72,6 +72,7 @@ JIRA_LINK_FIELDS = (
     "pushed_estimate",
     "push_error",
     "deleted_in_jira",
+    "in_sprint",
 )
 
 
