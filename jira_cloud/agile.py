@@ -20,8 +20,9 @@ from jira_cloud.types import (
 
 AGILE = "rest/agile/1.0"
 SOFTWARE = "rest/software/1.0"  # RFC-127 (2026): token-paginated issue lists
-# What an issue listing needs by default; callers add story-points field IDs.
-LISTING_FIELDS = ("summary", "status", "issuetype", "updated")
+# What an issue listing needs by default; callers add story-points field IDs. `parent`: a
+# sub-task's parent (jira_cloud.filters.parent_of).
+LISTING_FIELDS = ("summary", "status", "issuetype", "updated", "parent")
 SPRINT_STATES = ("future", "active", "closed")
 
 

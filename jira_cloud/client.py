@@ -2,7 +2,8 @@
 
 One shared httpx.AsyncClient (runtime.jira_http, with timeouts) serves every JiraClient; a
 client is cheap and made per use. Retry and error rules live in jira_cloud/transport.py,
-agile (board/sprint/backlog/estimation) calls in jira_cloud/agile.py.
+agile (board/sprint/backlog/estimation) calls in jira_cloud/agile.py, saved filters in
+jira_cloud/filters.py.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import httpx
 from jira_cloud.agile import LISTING_FIELDS, AgileMixin, listing_fields
 from jira_cloud.budget import RequestBudget
 from jira_cloud.errors import InvalidArgument, NotFound, parsed_methods
+from jira_cloud.filters import FiltersMixin
 from jira_cloud.pagination import parse_offset_page, parse_token_page
 from jira_cloud.transport import TokenSource
 from jira_cloud.types import (
@@ -39,7 +41,7 @@ DETAIL_FIELDS = (*LISTING_FIELDS, "description")
 
 
 @parsed_methods
-class JiraClient(AgileMixin):
+class JiraClient(FiltersMixin, AgileMixin):
     def __init__(
         self,
         http: httpx.AsyncClient,
