@@ -17,9 +17,9 @@ async def poll_auto_imports(ctx: dict[str, Any]) -> int:
     due = await due_mapping_ids()
     for mapping_id in due:
         await enqueue_poll(runtime, mapping_id)
-    # The webhooks these rooms rely on: one listing per (connection, site); gone ones stop
+    # The webhooks rooms rely on: one listing per (connection, site); gone ones stop
     # showing ACTIVE until the daily refresh (or a reconnect) registers them again.
-    await check_sites(runtime, due)
+    await check_sites(runtime)
     return len(due)
 
 

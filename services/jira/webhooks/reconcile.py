@@ -15,13 +15,12 @@ it, it expires after 30 days, a site is restored. The only way to know is to lis
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from jira_cloud import errors as jira
 from jira_cloud import webhooks_api
 from jira_cloud.client import JiraClient
-from models.jira import JiraConnection, JiraWebhookRegistration, RoomJiraMapping, WebhookStatus
+from models.jira import JiraConnection, JiraWebhookRegistration, WebhookStatus
 from services.jira.clients import client_for_connection
 from services.jira.webhooks.registrations import copy_to_mappings, refresh_all
 from services.runtime import Runtime
@@ -70,19 +69,13 @@ async def check_site(client: JiraClient, registrations: list[JiraWebhookRegistra
     return marked
 
 
-async def check_sites(runtime: Runtime, mapping_ids: Iterable[int]) -> int:
-    """Check the registrations behind these mappings: one listing per (connection, site)."""
-    mappings = await RoomJiraMapping.filter(
-        id__in=list(mapping_ids), connection_id__not_isnull=True
-    )
-    keys = {(m.connection_id, m.cloud_id, m.project_key) for m in mappings}  # type: ignore[attr-defined]
+async def check_sites(runtime: Runtime) -> int:
+    """Check every registration held as ACTIVE: one listing per (connection, site)."""
     by_site: dict[tuple[int, str], list[JiraWebhookRegistration]] = {}
-    for connection_id, cloud_id, project_key in keys:
-        registration = await JiraWebhookRegistration.get_or_none(
-            connection_id=connection_id, cloud_id=cloud_id, project_key=project_key
-        )
-        if registration is not None:
-            by_site.setdefault((connection_id, cloud_id), []).append(registration)
+    held = JiraWebhookRegistration.filter(status=WebhookStatus.ACTIVE, webhook_id__not_isnull=True)
+    for registration in await held.order_by("id"):
+        key = (registration.connection_id, registration.cloud_id)  # type: ignore[attr-defined]
+        by_site.setdefault(key, []).append(registration)
     marked = 0
     for (connection_id, cloud_id), registrations in by_site.items():
         client = await client_for_connection(runtime, connection_id, cloud_id)
