@@ -38,6 +38,7 @@ from graphql import (
     get_nullable_type,
 )
 
+from services.jira.estimate_fields import MAX_CANDIDATES, MAX_ISSUE_TYPES, MAX_OPTIONS
 from services.jira.importing import MAX_KEYS
 from services.jira.pages import DEFAULT_PAGE, MAX_PAGE
 from services.rooms.cards import MAX_CARDS
@@ -62,10 +63,14 @@ LIST_BOUNDS: dict[str, int] = {
     "JiraConnection.sites": 50,  # Jira sites one Atlassian account is granted
     "JiraConnection.scopes": 20,
     "JiraSite.scopes": 20,
+    "JiraEstimationField.candidates": MAX_CANDIDATES,
+    "JiraEstimateCandidate.options": MAX_OPTIONS,
+    "JiraEstimateCandidate.issueTypes": MAX_ISSUE_TYPES,
     # A connection's edges are already bounded by the `first` of the field that returned it.
     "JiraProjectConnection.edges": 1,
     "JiraBoardConnection.edges": 1,
     "JiraIssueConnection.edges": 1,
+    "JiraFilterConnection.edges": 1,
 }
 PAYLOAD_ERRORS_BOUND = MAX_KEYS  # `errors` of any payload: at most one per input item
 # Fields whose values may be large count as this many fields (20,000 characters ~ 20 fields).

@@ -18,6 +18,7 @@ from strawberry.types import Info
 from core.errors import ErrorCode, ServiceError
 from resolvers.errors import TopLevelError
 from resolvers.permissions import require_premium
+from resolvers.selection import selects
 from schema.context import Context
 from schema.types.jira.browse import (
     Edge,
@@ -33,7 +34,9 @@ from schema.types.jira.browse import (
     JiraSprintState,
     PageInfo,
 )
+from schema.types.jira.estimates import JiraEstimateCandidate
 from services.jira import browse as service
+from services.jira import estimate_fields
 from services.jira.errors import JiraServiceError
 
 T = TypeVar("T")
@@ -117,7 +120,9 @@ class Query:
         sprints = await _browse(info, cloud_id, lambda c: service.sprints(c, board_id, wanted))
         return [JiraSprint.from_jira(sprint) for sprint in sprints]
 
-    @strawberry.field(description="Issues of a sprint, a board's backlog or a bounded JQL.")
+    @strawberry.field(
+        description="Issues of a sprint, a board's backlog, a bounded JQL or a saved filter."
+    )
     async def jira_issues(
         self,
         info: Info[Context, None],
@@ -126,11 +131,14 @@ class Query:
         after: str | None = None,
     ) -> JiraIssueConnection:
         runtime = info.context.runtime
-        wanted = service.IssueSource(source.sprint_id, source.backlog_board_id, source.jql)
+        wanted = service.IssueSource(
+            source.sprint_id, source.backlog_board_id, source.jql, source.filter_id
+        )
+        cache = info.context.loaders.jira_filters  # a filter source reads its filter once
         page = await _browse(
             info,
             source.cloud_id,
-            lambda c: service.issues(runtime, c, wanted, first, after),
+            lambda c: service.issues(runtime, c, wanted, first, after, filter_cache=cache),
         )
         return JiraIssueConnection(
             edges=[Edge(cursor=c, node=JiraIssue.from_jira(n)) for c, n in page.edges],
@@ -149,4 +157,10 @@ class Query:
         choice = await _browse(
             info, cloud_id, lambda c: service.estimation_field(c, project_key, board_id)
         )
-        return JiraEstimationField.from_choice(choice)
+        field = JiraEstimationField.from_choice(choice)
+        if selects(info, "candidates"):  # 1 + one editmeta per issue type: only when asked
+            found = await _browse(
+                info, cloud_id, lambda c: estimate_fields.estimate_candidates(c, project_key)
+            )
+            field.candidates = [JiraEstimateCandidate.from_candidate(c) for c in found]
+        return field

@@ -32,6 +32,7 @@ class Mutation:
             auto_import=input.auto_import,
             auto_push_estimates=input.auto_push_estimates,
             comment_on_push=input.comment_on_push,
+            estimate_target=input.estimate_target,
         )
         mapping = await service.set_mapping(info.context.runtime, user, room_id, given)
         return RoomJiraMappingPayload(mapping=RoomJiraMapping.from_model(mapping))

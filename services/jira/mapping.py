@@ -8,13 +8,14 @@ project's shared webhook registration exists (services.jira.webhooks.registratio
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from core.errors import ErrorCode, ServiceError, invalid
 from jira_cloud import errors as jira
 from jira_cloud.client import JiraClient
 from jira_cloud.types import JiraField
-from models.jira import RoomJiraMapping
+from models.jira import EstimateTarget, RoomJiraMapping
 from models.rooms import Room
 from models.users import User
 from services.jira import auto_import as jira_auto_import
@@ -22,7 +23,9 @@ from services.jira import browse as jira_browse
 from services.jira.clients import client_for
 from services.jira.connection import require_connection
 from services.jira.errors import service_error_for
+from services.jira.estimate_fields import check_estimate_target
 from services.jira.webhooks import registrations as jira_webhook_registry
+from services.rooms.cards import Card, cards_of
 from services.rooms.events import RoomEventKind, publish_room_event
 from services.rooms.rooms import require_member
 from services.runtime import Runtime
@@ -41,6 +44,7 @@ class MappingInput:
     auto_import: bool | None = None
     auto_push_estimates: bool | None = None
     comment_on_push: bool | None = None
+    estimate_target: EstimateTarget | None = None  # None: the previous one (new: STORY_POINTS)
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class CheckedTarget:
     story_points_field_id: str | None
     story_points_field_source: str | None
     sprint_field_id: str | None
+    sprint_state: str | None = None  # the sprint's state in Jira (a closed one is refused)
 
 
 async def mapping_of(user: User, room_id: str) -> RoomJiraMapping | None:
@@ -72,19 +77,27 @@ async def set_mapping(
     room = await owned_room(user, room_id)
     connection = await require_connection(user)
     client = await client_for(runtime, user, given.cloud_id)
-    target = await check_target(client, given)
     previous = await RoomJiraMapping.get_or_none(room_id=room.id)
+    estimate_target = given.estimate_target or (
+        EstimateTarget(previous.estimate_target) if previous else EstimateTarget.STORY_POINTS
+    )
+    given = replace(given, estimate_target=estimate_target)
+    if _keeps_select_field(given, previous):
+        given = replace(given, story_points_field_id=previous.story_points_field_id)  # type: ignore[union-attr]
+    target = await check_target(client, given, cards_of(room.deck))
     values = {
         "connection_id": connection.id,
         "cloud_id": client.cloud_id,
         "project_key": target.project_key,
         "board_id": given.board_id,
         "sprint_id": given.sprint_id,
+        "sprint_state": target.sprint_state,
         "story_points_field_id": target.story_points_field_id,
         "story_points_field_source": target.story_points_field_source,
         "auto_import": _flag(given.auto_import, previous, "auto_import"),
         "auto_push_estimates": _flag(given.auto_push_estimates, previous, "auto_push_estimates"),
         "comment_on_push": _flag(given.comment_on_push, previous, "comment_on_push"),
+        "estimate_target": estimate_target,
     }
     mapping, _ = await RoomJiraMapping.update_or_create(values, room_id=room.id)
     await jira_webhook_registry.ensure_registration(
@@ -114,14 +127,26 @@ def _registration_key(mapping: RoomJiraMapping) -> tuple[int | None, str, str]:
     return mapping.connection_id, mapping.cloud_id, mapping.project_key  # type: ignore[attr-defined]
 
 
+def _keeps_select_field(given: MappingInput, previous: RoomJiraMapping | None) -> bool:
+    """SELECT_FIELD saved again without its field: the field it had."""
+    select = EstimateTarget.SELECT_FIELD
+    if given.estimate_target != select or given.story_points_field_id is not None:
+        return False
+    return previous is not None and previous.estimate_target == select
+
+
 def _flag(value: bool | None, previous: RoomJiraMapping | None, name: str) -> bool:
     if value is not None:
         return value
     return bool(getattr(previous, name)) if previous is not None else False
 
 
-async def check_target(client: JiraClient, given: MappingInput) -> CheckedTarget:
-    """Project on the site, board of the project, sprint of the board, story-points field."""
+async def check_target(
+    client: JiraClient, given: MappingInput, cards: Sequence[Card] | None = None
+) -> CheckedTarget:
+    """Project on the site, board of the project, sprint of the board, story-points field;
+    the estimate target against the project and the room's deck (services.jira.estimate_fields:
+    ORIGINAL_ESTIMATE stores no field, SELECT_FIELD the given one)."""
     key = jira_browse.checked_project_key(given.project_key)
     try:
         await client.get_project(key)
@@ -132,16 +157,24 @@ async def check_target(client: JiraClient, given: MappingInput) -> CheckedTarget
     fields = await jira_browse.jira_call(client.get_fields())
     if given.board_id is not None:
         await _check_board(client, key, given.board_id)
+    sprint_state = None
     if given.sprint_id is not None:
-        await _check_sprint(client, given.board_id, given.sprint_id)
+        sprint_state = await _check_sprint(client, given.board_id, given.sprint_id)
+    estimate_target = given.estimate_target or EstimateTarget.STORY_POINTS
     field_id, source = given.story_points_field_id, SOURCE_GIVEN
-    if field_id is not None:
+    await check_estimate_target(client, key, estimate_target, field_id, fields, cards)
+    if estimate_target == EstimateTarget.ORIGINAL_ESTIMATE:
+        field_id = None
+    elif estimate_target == EstimateTarget.SELECT_FIELD:
+        pass  # checked to be a single-select field of the site
+    elif field_id is not None:
         if field_id not in {f.id for f in fields}:
             raise invalid(f"No field {field_id} on this Jira site.", "input.storyPointsFieldId")
     else:
         choice = await jira_browse.estimation_field(client, key, given.board_id)
         field_id, source = choice.field_id, choice.source or None
-    return CheckedTarget(key, field_id, source if field_id else None, sprint_field_id(fields))
+    field_source = source if field_id else None
+    return CheckedTarget(key, field_id, field_source, sprint_field_id(fields), sprint_state)
 
 
 async def _check_board(client: JiraClient, project_key: str, board_id: int) -> None:
@@ -155,7 +188,7 @@ async def _check_board(client: JiraClient, project_key: str, board_id: int) -> N
         start_at += len(page.items)
 
 
-async def _check_sprint(client: JiraClient, board_id: int | None, sprint_id: int) -> None:
+async def _check_sprint(client: JiraClient, board_id: int | None, sprint_id: int) -> str:
     if board_id is None:
         raise invalid("A sprint needs its board (boardId).", "input.boardId")
     try:
@@ -166,6 +199,10 @@ async def _check_sprint(client: JiraClient, board_id: int | None, sprint_id: int
         raise service_error_for(error) from None
     if sprint.origin_board_id != board_id:
         raise invalid(f"Sprint {sprint_id} is not a sprint of board {board_id}.", "input.sprintId")
+    if sprint.state == "closed":
+        message = f"{sprint.name} is closed in Jira: choose an active or future sprint."
+        raise invalid(message, "input.sprintId")
+    return sprint.state
 
 
 def sprint_field_id(fields: list[JiraField]) -> str | None:

@@ -9,6 +9,9 @@ import strawberry
 
 from jira_cloud import types as jira
 from jira_cloud.fields import EstimationFieldChoice
+from jira_cloud.filters import parent_of
+from schema.types.jira.estimates import JiraEstimateCandidate
+from schema.types.jira.issue_refs import JiraIssueRef
 
 T = TypeVar("T")
 
@@ -102,6 +105,9 @@ class JiraIssue:
     issue_type: str | None
     story_points: float | None
     url: str
+    parent: JiraIssueRef | None = strawberry.field(
+        default=None, description="A sub-task's parent issue; null for other issues."
+    )
 
     @classmethod
     def from_jira(cls, issue: jira.JiraIssue) -> JiraIssue:
@@ -114,6 +120,7 @@ class JiraIssue:
             issue_type=issue.issue_type,
             story_points=issue.story_points,
             url=issue.url,
+            parent=JiraIssueRef.from_jira(parent_of(issue)),
         )
 
 
@@ -132,12 +139,15 @@ class JiraIssueConnection(Connection[JiraIssue]):
     pass
 
 
-@strawberry.input(description="Where to list issues from: exactly one of the first three.")
+@strawberry.input(description="Where to list issues from: exactly one of the first four.")
 class JiraIssueSourceInput:
     sprint_id: int | None = None
     backlog_board_id: int | None = None
     jql: str | None = strawberry.field(
         default=None, description="Must be bounded (e.g. `project = KEY AND ...`)."
+    )
+    filter_id: int | None = strawberry.field(
+        default=None, description="A saved filter (see jiraFilters): its JQL, in its order."
     )
     cloud_id: str | None = None
 
@@ -153,6 +163,11 @@ class JiraEstimationField:
         description="From the edit screen of an issue in the project; null when it has none."
     )
     hint: str | None = strawberry.field(description="How to fix it when not editable.")
+    candidates: list[JiraEstimateCandidate] = strawberry.field(
+        default_factory=list,
+        description="Every field of the project's edit screens an estimate can go to, per issue "
+        "type (from one recent issue's editmeta per issue type: 1 + one Jira request each).",
+    )
 
     @classmethod
     def from_choice(cls, choice: EstimationFieldChoice) -> JiraEstimationField:
