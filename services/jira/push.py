@@ -1,4 +1,6 @@
-"""Pushing a room issue's final estimate to its Jira issue (story points), once per estimate.
+"""Pushing a room issue's final estimate to its Jira issue, once per estimate: story points
+here, time tracking's original estimate or a select field's option in
+services/jira/estimate_targets.py (RoomJiraMapping.estimate_target).
 
 Flow: `request_push` marks the link PENDING and schedules the push job (ids only);
 `run_push` (the job) claims the link with a conditional UPDATE, converts the estimate, writes

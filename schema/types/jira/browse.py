@@ -166,7 +166,8 @@ class JiraEstimationField:
     candidates: list[JiraEstimateCandidate] = strawberry.field(
         default_factory=list,
         description="Every field of the project's edit screens an estimate can go to, per issue "
-        "type (from one recent issue's editmeta per issue type: 1 + one Jira request each).",
+        "type (the editmeta of each type's newest issue: one Jira request per issue type, plus "
+        "usually two searches).",
     )
 
     @classmethod
