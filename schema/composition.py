@@ -19,6 +19,7 @@ from core.settings import Settings
 from resolvers import room_events, rooms, users, voting
 from resolvers.jira import browse as jira_browse
 from resolvers.jira import connection as jira_connection
+from resolvers.jira import filters as jira_filters
 from resolvers.jira import importing as jira_import
 from resolvers.jira import mapping as jira_mapping
 from resolvers.jira import push as jira_push
@@ -28,7 +29,13 @@ from schema.extensions import MaskUnexpectedErrors, log_errors
 from schema.limits import Limits
 
 # One entry per domain module; each defines Query / Mutation (/ Subscription) fragments.
-QUERIES: tuple[type, ...] = (users.Query, jira_connection.Query, jira_browse.Query, rooms.Query)
+QUERIES: tuple[type, ...] = (
+    users.Query,
+    jira_connection.Query,
+    jira_browse.Query,
+    jira_filters.Query,
+    rooms.Query,
+)
 MUTATIONS: tuple[type, ...] = (
     users.Mutation,
     jira_connection.Mutation,

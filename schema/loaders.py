@@ -9,6 +9,7 @@ from strawberry.dataloader import DataLoader
 from core.presence import Presence
 from models.jira import RoomJiraMapping
 from models.users import User
+from services.jira.filters import FilterCache
 from services.rooms import queries as rooms_queries
 
 
@@ -33,6 +34,11 @@ class Loaders:
     @cached_property
     def user(self) -> DataLoader[int, User | None]:
         return DataLoader(load_fn=_load_users)
+
+    # jira: a saved filter read once per request, by (cloud id, filter id)
+    @cached_property
+    def jira_filters(self) -> FilterCache:
+        return {}
 
     # rooms: dict rows from services/rooms/queries.py
     @cached_property

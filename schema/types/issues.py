@@ -41,6 +41,10 @@ class JiraIssueLink:
         description="False once Jira moved the issue out of the room's mapped sprint; true again "
         "when it returns (IssueUpdated tells live rooms)."
     )
+    parent_key: str | None = strawberry.field(
+        default=None,
+        description="A sub-task's parent issue key (kept current by webhooks); null otherwise.",
+    )
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> JiraIssueLink:
@@ -54,6 +58,7 @@ class JiraIssueLink:
             push_error=row["push_error"],
             deleted_in_jira=row["deleted_in_jira"],
             in_sprint=row.get("in_sprint", True),
+            parent_key=row.get("parent_key"),
         )
 
 

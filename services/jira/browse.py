@@ -25,6 +25,7 @@ from jira_cloud.types import JiraBoard, JiraIssue, JiraProject, JiraSprint
 from models.users import User
 from services.jira.clients import client_for
 from services.jira.errors import service_error_for
+from services.jira.filters import FilterCache, filter_issues
 from services.jira.issue_lists import board_issue_page
 from services.jira.pages import (
     BrowsePage,
@@ -49,6 +50,7 @@ class IssueSource:
     sprint_id: int | None = None
     backlog_board_id: int | None = None
     jql: str | None = None
+    filter_id: int | None = None  # a saved filter: its JQL (services/jira/filters.py)
 
 
 async def jira_call(call: Awaitable[T]) -> T:
@@ -106,9 +108,9 @@ def checked_project_key(project_key: str) -> str:
 
 
 def checked_source(source: IssueSource) -> IssueSource:
-    given = [v for v in (source.sprint_id, source.backlog_board_id, source.jql) if v is not None]
-    if len(given) != 1:
-        raise invalid("Give exactly one of sprintId, backlogBoardId or jql.", "source")
+    options = (source.sprint_id, source.backlog_board_id, source.jql, source.filter_id)
+    if sum(v is not None for v in options) != 1:
+        raise invalid("Give exactly one of sprintId, backlogBoardId, jql or filterId.", "source")
     checked_optional(source.jql, "source.jql", max_length=MAX_JQL, multiline=True)
     if source.jql is not None and _UNBOUNDED.match(source.jql):
         raise invalid(
@@ -124,11 +126,14 @@ async def issues(
     source: IssueSource,
     first: int | None,
     after: str | None,
+    filter_cache: FilterCache | None = None,
 ) -> BrowsePage[JiraIssue]:
     source, size = checked_source(source), page_size(first)
     if source.jql is not None:
         return await _jql_issues(runtime, client, source.jql, size, after)
     sp_fields = await story_points_fields(runtime, client)
+    if source.filter_id is not None:
+        return await filter_issues(client, source.filter_id, size, after, sp_fields, filter_cache)
     return await jira_call(
         board_issue_page(
             runtime, client, source.sprint_id, source.backlog_board_id, size, after, sp_fields

@@ -20,6 +20,7 @@ from core.errors import ErrorCode, ServiceError, invalid
 from core.text import storable
 from jira_cloud.adf import adf_to_text
 from jira_cloud.client import JiraClient
+from jira_cloud.filters import parent_of
 from jira_cloud.types import JiraIssue
 from models.jira import (
     JiraConnection,
@@ -31,12 +32,13 @@ from models.users import User
 from services.jira.browse import jira_call
 from services.jira.clients import client_for_active
 from services.jira.connection import require_connection
+from services.jira.subtasks import parent_key, with_parent
 from services.rooms.events import RoomEventKind, publish_room_event
-from services.rooms.rooms import MAX_DESCRIPTION, MAX_TITLE, require_issue_room, require_member
+from services.rooms.rooms import MAX_TITLE, require_issue_room, require_member
 from services.runtime import Runtime
 
 MAX_KEYS = 100
-IMPORT_FIELDS = ("summary", "description", "status", "issuetype", "updated")
+IMPORT_FIELDS = ("summary", "description", "status", "issuetype", "updated", "parent")
 _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-[1-9][0-9]*$")
 
 
@@ -170,7 +172,8 @@ def _title(issue: JiraIssue) -> str:
 
 
 def _description(issue: JiraIssue) -> str | None:
-    return storable(adf_to_text(issue.description))[:MAX_DESCRIPTION] or None
+    """Jira's description as text; a sub-task's opens with its parent (services/jira/subtasks)."""
+    return with_parent(adf_to_text(issue.description), parent_of(issue))
 
 
 async def _upsert(
@@ -203,17 +206,18 @@ FROM unnest($1::bigint[], $2::varchar[], $3::text[]) AS u(id, title, description
 WHERE i.id = u.id"""
 _UPDATE_LINKS = """
 UPDATE jira_issue_links AS l
-SET "key" = u.key, url = u.url, jira_updated_at = u.jira_updated_at, last_synced_at = $5,
-    deleted_in_jira = FALSE
-FROM unnest($1::bigint[], $2::varchar[], $3::varchar[], $4::timestamptz[])
-    AS u(id, key, url, jira_updated_at)
+SET "key" = u.key, url = u.url, jira_updated_at = u.jira_updated_at, last_synced_at = $6,
+    deleted_in_jira = FALSE, parent_key = u.parent_key
+FROM unnest($1::bigint[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::varchar[])
+    AS u(id, key, url, jira_updated_at, parent_key)
 WHERE l.id = u.id"""
 # The embedded SQLite twins: the same parameters, one row at a time.
 _UPDATE_ISSUE_SQLITE = """
 UPDATE room_issues SET title = ?2, description = ?3, updated_at = ?4 WHERE id = ?1"""
 _UPDATE_LINK_SQLITE = """
 UPDATE jira_issue_links
-SET "key" = ?2, url = ?3, jira_updated_at = ?4, last_synced_at = ?5, deleted_in_jira = 0
+SET "key" = ?2, url = ?3, jira_updated_at = ?4, parent_key = ?5, last_synced_at = ?6,
+    deleted_in_jira = 0
 WHERE id = ?1"""
 
 
@@ -226,16 +230,18 @@ async def _update(
     if not issues:
         return {}
     fresh: list[tuple[int, str, str | None]] = []
-    link_rows: list[tuple[int, str, str, datetime | None]] = []
+    link_rows: list[tuple[int, str, str, datetime | None, str | None]] = []
     for jira_issue in issues:
         link = existing[jira_issue.id]
         watermark = link.jira_updated_at
         jira_updated = _parse_updated(jira_issue.updated)
+        parent = link.parent_key
         # A webhook may have applied a newer state since our fetch: keep it.
         if not (watermark and jira_updated and jira_updated < watermark):
             fresh.append((link.issue_id, _title(jira_issue), _description(jira_issue)))
             watermark = jira_updated or watermark
-        link_rows.append((link.id, jira_issue.key, jira_issue.url, watermark))
+            parent = parent_key(parent_of(jira_issue))
+        link_rows.append((link.id, jira_issue.key, jira_issue.url, watermark, parent))
     await update_rows(
         connection, fresh, [now], postgres=_UPDATE_ISSUES, sqlite=_UPDATE_ISSUE_SQLITE
     )
@@ -285,6 +291,7 @@ async def _create(
                 url=issue.url,
                 last_synced_at=now,
                 jira_updated_at=_parse_updated(issue.updated),
+                parent_key=parent_key(parent_of(issue)),
             )
             for issue_id, issue in zip(ids, issues, strict=True)
         ]

@@ -73,6 +73,7 @@ JIRA_LINK_FIELDS = (
     "push_error",
     "deleted_in_jira",
     "in_sprint",
+    "parent_key",
 )
 
 

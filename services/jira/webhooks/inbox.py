@@ -26,8 +26,10 @@ from tortoise.transactions import in_transaction
 from core.db import is_sqlite
 from core.text import storable
 from jira_cloud.adf import adf_to_text
+from jira_cloud.filters import JiraIssueRef
 from models.jira import JiraIssueLink, JiraSite, JiraWebhookDelivery, RoomJiraMapping
 from models.rooms import Issue
+from services.jira.subtasks import parent_key, webhook_parent, with_parent
 from services.jira.webhooks.retries import record_failure
 from services.rooms.events import RoomEventKind, publish_room_event
 from services.runtime import Runtime, run_hooks
@@ -258,22 +260,29 @@ async def _apply_update(
         if await _is_echo(payload, link):
             continue
         issue: Issue = link.issue
-        changed = _apply_text(issue, fields)
+        items = (payload.get("changelog") or {}).get("items") or []
+        knows_parent, parent = webhook_parent(fields, items)
+        if not knows_parent and link.parent_key:  # a body without the field: keep the parent
+            parent = JiraIssueRef(id="", key=link.parent_key, summary=None)
+        changed = _apply_text(issue, fields, parent)
+        if knows_parent and link.parent_key != parent_key(parent):  # re-parented in Jira
+            link.parent_key, changed = parent_key(parent), True
         if changed:
             await issue.save(update_fields=["title", "description", "updated_at"])
             changes.append((issue.room_id, RoomEventKind.ISSUE_UPDATED, issue.id))  # type: ignore[attr-defined]
         link.jira_updated_at = happened_at or link.jira_updated_at
         link.last_synced_at = datetime.now(UTC)
-        await link.save(update_fields=["jira_updated_at", "last_synced_at"])
+        await link.save(update_fields=["jira_updated_at", "last_synced_at", "parent_key"])
     return changes
 
 
-def _apply_text(issue: Issue, fields: dict[str, Any]) -> bool:
+def _apply_text(issue: Issue, fields: dict[str, Any], parent: JiraIssueRef | None = None) -> bool:
+    """Title and description from the body; a sub-task's description keeps its parent line."""
     before = (issue.title, issue.description)
     if isinstance(fields.get("summary"), str) and fields["summary"].strip():
         issue.title = fields["summary"].strip()[:TITLE_MAX]
     if "description" in fields:
-        issue.description = description_text(fields["description"])
+        issue.description = with_parent(description_text(fields["description"]), parent)
     return (issue.title, issue.description) != before
 
 
