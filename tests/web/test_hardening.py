@@ -90,7 +90,10 @@ async def test_the_server_stays_live_while_bombs_arrive(server: ServerProcess) -
         assert (await prober.post("/graphql", json={"query": "{ __typename }"})).json() == {
             "data": {"__typename": "Query"}
         }
-    assert samples and max(samples) < 0.25, (len(samples), max(samples))
+    # Blocked by the bombs, /healthz waits seconds; a busy shared machine can stall one probe.
+    ordered = sorted(samples)
+    p95 = ordered[int(len(ordered) * 0.95)] if ordered else None
+    assert p95 is not None and p95 < 0.1 and ordered[-1] < 1.0, (len(ordered), p95, ordered[-1])
 
 
 @pytest.mark.parametrize("body", [b"null", b"1", b'"x"', b"[]", b"\xff\xfe{}", b"[" * 5000])
