@@ -30,6 +30,18 @@ describe('issueSource', () => {
     expect(issueSource({ boardId: '3', sprint: '', jql: '' })).toBeNull();
     expect(issueSource({ boardId: '', sprint: BACKLOG, jql: '' })).toBeNull();
   });
+
+  it('takes a saved filter over the sprint, and JQL over the filter', () => {
+    expect(issueSource({ boardId: '3', sprint: '7', jql: '', filterId: '10100' })).toEqual({
+      filterId: 10100,
+    });
+    expect(issueSource({ boardId: '3', sprint: '7', jql: 'key = A-1', filterId: '10100' })).toEqual(
+      { jql: 'key = A-1' },
+    );
+    expect(issueSource({ boardId: '3', sprint: '7', jql: '', filterId: '' })).toEqual({
+      sprintId: 7,
+    });
+  });
 });
 
 describe('selection', () => {
@@ -129,6 +141,24 @@ describe('mappingInput', () => {
       boardId: null,
       sprintId: null,
     });
+  });
+
+  it('carries the estimate target and the select field it needs', () => {
+    const select = { ...form, estimateTarget: 'SELECT_FIELD' as const };
+    expect(mappingInput(select)).toEqual({
+      error: 'Choose the select field the estimate goes to.',
+    });
+    expect(mappingInput({ ...select, storyPointsFieldId: 'customfield_10040' })).toMatchObject({
+      estimateTarget: 'SELECT_FIELD',
+      storyPointsFieldId: 'customfield_10040',
+    });
+    const hours = mappingInput({
+      ...form,
+      estimateTarget: 'ORIGINAL_ESTIMATE',
+      storyPointsFieldId: 'customfield_10026',
+    });
+    expect(hours).toMatchObject({ estimateTarget: 'ORIGINAL_ESTIMATE' });
+    expect(hours).not.toHaveProperty('storyPointsFieldId'); // time tracking needs no field
   });
 
   it('asks for what is missing', () => {

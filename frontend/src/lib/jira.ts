@@ -1,4 +1,8 @@
-import type { JiraIssueSourceInput, RoomJiraMappingInput } from '@generated/graphql';
+import type {
+  EstimateTarget,
+  JiraIssueSourceInput,
+  RoomJiraMappingInput,
+} from '@generated/graphql';
 import type { UserErrorLike } from '../graphql/errors';
 
 /** The sprint combobox's value for the board's backlog. */
@@ -7,14 +11,20 @@ export const BACKLOG = 'backlog';
 /** At most this many keys go to one importJiraIssues call. */
 export const IMPORT_BATCH = 100;
 
-/** Where the import dialog reads issues from: a sprint, a board's backlog or a JQL query. */
+/**
+ * Where the import dialog reads issues from: a JQL query, else a saved filter, else a sprint or
+ * a board's backlog.
+ */
 export function issueSource(choice: {
   boardId: string;
   sprint: string;
   jql: string;
+  filterId?: string;
 }): JiraIssueSourceInput | null {
   const jql = choice.jql.trim();
   if (jql) return { jql };
+  const filterId = toInt(choice.filterId);
+  if (filterId !== null) return { filterId };
   const boardId = toInt(choice.boardId);
   if (choice.sprint === BACKLOG) return boardId === null ? null : { backlogBoardId: boardId };
   const sprintId = toInt(choice.sprint);
@@ -146,10 +156,18 @@ export interface MappingForm {
   autoImport: boolean;
   autoPushEstimates: boolean;
   commentOnPush: boolean;
-  /** kept from the saved mapping when the project stays the same */
+  estimateTarget?: EstimateTarget;
+  /** kept from the saved mapping when the project stays the same; SELECT_FIELD's field */
   storyPointsFieldId?: string | null;
   cloudId?: string | null;
 }
+
+/** What each estimate target writes, for the "Estimate into" combobox. */
+export const ESTIMATE_TARGETS: readonly { value: EstimateTarget; label: string }[] = [
+  { value: 'STORY_POINTS', label: 'Story points (the card’s number)' },
+  { value: 'ORIGINAL_ESTIMATE', label: 'Original estimate (the card’s number, in hours)' },
+  { value: 'SELECT_FIELD', label: 'A select field (the option named like the card)' },
+];
 
 /** setRoomJiraMapping's input from the form, or an error text when the form is incomplete. */
 export function mappingInput(form: MappingForm): RoomJiraMappingInput | { error: string } {
@@ -160,6 +178,10 @@ export function mappingInput(form: MappingForm): RoomJiraMappingInput | { error:
   if (form.autoImport && boardId === null) {
     return { error: 'Choose a board to auto-import its new sprint issues.' };
   }
+  const target = form.estimateTarget ?? 'STORY_POINTS';
+  if (target === 'SELECT_FIELD' && !form.storyPointsFieldId) {
+    return { error: 'Choose the select field the estimate goes to.' };
+  }
   const input: RoomJiraMappingInput = {
     projectKey,
     boardId,
@@ -169,7 +191,10 @@ export function mappingInput(form: MappingForm): RoomJiraMappingInput | { error:
     commentOnPush: form.autoPushEstimates && form.commentOnPush,
   };
   if (form.cloudId) input.cloudId = form.cloudId;
-  if (form.storyPointsFieldId) input.storyPointsFieldId = form.storyPointsFieldId;
+  if (form.estimateTarget) input.estimateTarget = form.estimateTarget;
+  if (form.storyPointsFieldId && target !== 'ORIGINAL_ESTIMATE') {
+    input.storyPointsFieldId = form.storyPointsFieldId;
+  }
   return input;
 }
 

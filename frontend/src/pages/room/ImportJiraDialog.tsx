@@ -20,6 +20,7 @@ import {
   type Selection,
 } from '../../lib/jira';
 import { JiraError, JiraPickers, type JiraPick } from './JiraPickers';
+import { SavedFilterPicker } from './SavedFilterPicker';
 import { useJiraIssuePages, type JiraIssueItem } from './useJiraIssuePages';
 
 function SelectAll({ state, onToggle }: { state: 'all' | 'some' | 'none'; onToggle: () => void }) {
@@ -59,6 +60,9 @@ function IssueChecklist(props: {
                 <span className="meta"> · {issue.storyPoints} pts</span>
               ) : null}
               {issue.status ? <span className="meta"> · {issue.status}</span> : null}
+              {issue.parent ? (
+                <span className="meta"> · sub-task of {issue.parent.key}</span>
+              ) : null}
             </span>
           </label>
         </li>
@@ -101,6 +105,7 @@ function ImportBody({ roomId }: { roomId: string }) {
   const [pick, setPick] = useState<JiraPick>({ projectKey: '', boardId: '', sprint: '' });
   const [jqlDraft, setJqlDraft] = useState('');
   const [jql, setJql] = useState('');
+  const [filterId, setFilterId] = useState('');
   const [selection, setSelection] = useState<Selection>(NO_SELECTION);
   const [summary, setSummary] = useState<ImportSummary | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -109,8 +114,8 @@ function ImportBody({ roomId }: { roomId: string }) {
   const jqlId = useId();
 
   const source = useMemo(
-    () => issueSource({ boardId: pick.boardId, sprint: pick.sprint, jql }),
-    [pick.boardId, pick.sprint, jql],
+    () => issueSource({ boardId: pick.boardId, sprint: pick.sprint, jql, filterId }),
+    [pick.boardId, pick.sprint, jql, filterId],
   );
   const pages = useJiraIssuePages(source);
   const loadedKeys = useMemo(() => pages.issues.map((issue) => issue.key), [pages.issues]);
@@ -157,10 +162,11 @@ function ImportBody({ roomId }: { roomId: string }) {
 
   return (
     <div className="form">
-      <JiraPickers value={pick} onChange={setPick} withBacklog disabled={!!jql} />
+      <JiraPickers value={pick} onChange={setPick} withBacklog disabled={!!jql || !!filterId} />
+      <SavedFilterPicker value={filterId} disabled={!!jql} onChange={setFilterId} />
       <form className="form inline-form" onSubmit={onJql} role="search" aria-label="JQL">
         <div className="field">
-          <label htmlFor={jqlId}>JQL (instead of a sprint)</label>
+          <label htmlFor={jqlId}>JQL (instead of a sprint or filter)</label>
           <input
             id={jqlId}
             type="text"
@@ -189,7 +195,9 @@ function ImportBody({ roomId }: { roomId: string }) {
       </form>
       {pages.error ? <JiraError error={pages.error} /> : null}
       {!source ? (
-        <StatusMessage>Choose a sprint or the backlog, or search with JQL.</StatusMessage>
+        <StatusMessage>
+          Choose a sprint or the backlog, a saved filter, or search with JQL.
+        </StatusMessage>
       ) : pages.fetching && !pages.issues.length ? (
         <Loading label="Loading issues…" />
       ) : !pages.error && !pages.issues.length ? (
@@ -255,7 +263,8 @@ export function ImportJiraDialog({ roomId }: { roomId: string }) {
         <Dialog.Content className="dialog-content dialog-wide">
           <Dialog.Title className="dialog-title">Import from Jira</Dialog.Title>
           <Dialog.Description className="dialog-description">
-            Pick issues of a sprint, the backlog or a JQL search to add to this room.
+            Pick issues of a sprint, the backlog, a saved filter or a JQL search to add to this
+            room.
           </Dialog.Description>
           <ImportBody roomId={roomId} />
         </Dialog.Content>

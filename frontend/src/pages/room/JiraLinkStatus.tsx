@@ -11,7 +11,8 @@ import { isHttpUrl } from '../../lib/rooms';
 export type JiraLinkView = Pick<
   JiraIssueLinkPushFieldsFragment,
   'key' | 'url' | 'pushStatus' | 'pushedEstimate' | 'pushError' | 'deletedInJira'
->;
+> &
+  Partial<Pick<JiraIssueLinkPushFieldsFragment, 'inSprint' | 'parentKey'>>;
 
 /** What the push status says, as text (never only a colour). */
 export function pushStatusText(link: JiraLinkView): string | null {
@@ -83,7 +84,11 @@ export function JiraLinkStatus({
           {link.key}
         </span>
       )}
+      {link.parentKey ? <span className="meta"> Sub-task of {link.parentKey}</span> : null}
       {link.deletedInJira ? <span className="meta"> Deleted in Jira</span> : null}
+      {link.inSprint === false && !link.deletedInJira ? (
+        <span className="meta"> Moved out of the sprint in Jira</span>
+      ) : null}
       {status ? (
         <span className={`push-status push-${link.pushStatus.toLowerCase()}`}> {status}</span>
       ) : null}

@@ -18,6 +18,7 @@ import {
   webhookText,
   type MappingForm,
 } from '../../lib/jira';
+import { EstimateTargetPicker } from './EstimateTargetPicker';
 import { JiraError, JiraPickers } from './JiraPickers';
 
 type Mapping = RoomJiraMappingFieldsFragment;
@@ -30,6 +31,9 @@ export function formFromMapping(mapping: Mapping | null | undefined): MappingFor
     autoImport: mapping?.autoImport ?? false,
     autoPushEstimates: mapping?.autoPushEstimates ?? false,
     commentOnPush: mapping?.commentOnPush ?? false,
+    estimateTarget: mapping?.estimateTarget ?? 'STORY_POINTS',
+    storyPointsFieldId:
+      mapping?.estimateTarget === 'SELECT_FIELD' ? mapping.storyPointsFieldId : null,
     cloudId: mapping?.cloudId ?? null,
   };
 }
@@ -181,6 +185,8 @@ function SettingsForm({
               boardId: pick.boardId,
               sprintId: pick.sprint,
               cloudId: pick.projectKey === mapping?.projectKey ? current.cloudId : null,
+              storyPointsFieldId:
+                pick.projectKey === current.projectKey ? current.storyPointsFieldId : null,
             }));
           }}
           withBacklog={false}
@@ -208,6 +214,16 @@ function SettingsForm({
         disabled={readOnly || !form.autoPushEstimates}
         onChange={(commentOnPush) => {
           setForm((current) => ({ ...current, commentOnPush }));
+        }}
+      />
+      <EstimateTargetPicker
+        projectKey={form.projectKey}
+        boardId={form.boardId}
+        target={form.estimateTarget ?? 'STORY_POINTS'}
+        fieldId={form.storyPointsFieldId}
+        disabled={readOnly}
+        onChange={(estimateTarget, storyPointsFieldId) => {
+          setForm((current) => ({ ...current, estimateTarget, storyPointsFieldId }));
         }}
       />
       {readOnly ? (

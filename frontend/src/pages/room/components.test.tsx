@@ -110,6 +110,19 @@ describe('JiraLinkStatus', () => {
     expect(screen.queryByRole('link')).toBeNull();
   });
 
+  it('says when Jira moved the issue out of the sprint, and names a sub-task’s parent', () => {
+    renderWithClient(
+      <JiraLinkStatus
+        issueId="i1"
+        link={{ ...failedLink, inSprint: false, parentKey: 'PROJ-2' }}
+        estimated
+      />,
+      { client: mockClient(() => undefined) },
+    );
+    expect(screen.getByText(/Moved out of the sprint in Jira/)).toBeTruthy();
+    expect(screen.getByText(/Sub-task of PROJ-2/)).toBeTruthy();
+  });
+
   it('words each push status', () => {
     expect(pushStatusText({ ...failedLink, pushStatus: 'PUSHED', pushedEstimate: '5' })).toBe(
       'Pushed to Jira (5)',

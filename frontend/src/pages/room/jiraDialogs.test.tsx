@@ -79,6 +79,22 @@ const browse = (name: string | undefined, variables: Record<string, unknown>) =>
           source: 'BOARD_CONFIGURATION',
           editable: true,
           hint: null,
+          candidates: [
+            {
+              fieldId: 'customfield_10016',
+              name: 'Story point estimate',
+              estimateTarget: 'STORY_POINTS',
+              options: [],
+              issueTypes: ['Story'],
+            },
+            {
+              fieldId: 'customfield_10040',
+              name: 'T-shirt size',
+              estimateTarget: 'SELECT_FIELD',
+              options: ['S', 'M', 'L'],
+              issueTypes: ['Story', 'Task'],
+            },
+          ],
         },
       },
     };
@@ -195,6 +211,7 @@ describe('JiraSettingsDialog', () => {
         autoImport: true,
         autoPushEstimates: true,
         commentOnPush: true,
+        estimateTarget: 'STORY_POINTS',
       },
     });
     expect(d.getByRole('button', { name: 'Remove mapping' })).toBeTruthy();
@@ -273,5 +290,74 @@ describe('JiraPickers paging', () => {
     expect(await dialog.findByRole('alert')).toBeTruthy();
     expect(dialog.getByRole('option', { name: 'Project 1 (P1)' })).toBeTruthy();
     expect(dialog.getByRole('combobox', { name: 'Project' })).toHaveProperty('disabled', false);
+  });
+});
+
+describe('estimate targets and saved filters', () => {
+  it('maps the estimate into a select field the project has on its screens', async () => {
+    const user = userEvent.setup();
+    const saved = vi.fn();
+    const client = mockClient((operation, name) => {
+      if (name === 'RoomJiraMapping') return { data: { room: { id: 'r1', jiraMapping: mapping } } };
+      if (name === 'SetRoomJiraMapping') {
+        saved(operation.variables);
+        return { data: { setRoomJiraMapping: { mapping, errors: [] } } };
+      }
+      return browse(name, operation.variables as Record<string, unknown>);
+    });
+    renderWithClient(<JiraSettingsDialog roomId="r1" canEdit />, { client });
+    await user.click(screen.getByRole('button', { name: 'Jira settings' }));
+    const d = within(await screen.findByRole('dialog', { name: 'Jira settings' }));
+    await user.selectOptions(
+      await d.findByRole('combobox', { name: 'Estimate into' }),
+      'SELECT_FIELD',
+    );
+    const field = await d.findByRole('combobox', { name: 'Select field' });
+    await waitFor(() => {
+      expect(d.getByRole('option', { name: 'T-shirt size' })).toBeTruthy();
+    });
+    expect(d.queryByRole('option', { name: 'Story point estimate' })).toBeNull(); // a number field
+    await user.click(d.getByRole('button', { name: 'Save' }));
+    expect(await d.findByText('Choose the select field the estimate goes to.')).toBeTruthy();
+    expect(saved).not.toHaveBeenCalled();
+    await user.selectOptions(field, 'customfield_10040');
+    expect(d.getByText(/Options: S, M, L/)).toBeTruthy();
+    await user.click(d.getByRole('button', { name: 'Save' }));
+    expect(await d.findByText('Jira settings saved.')).toBeTruthy();
+    expect(saved).toHaveBeenCalledWith(
+      expect.objectContaining({
+        input: expect.objectContaining({
+          estimateTarget: 'SELECT_FIELD',
+          storyPointsFieldId: 'customfield_10040',
+        }) as unknown,
+      }),
+    );
+  });
+
+  it('lists a saved filter’s issues', async () => {
+    const user = userEvent.setup();
+    const sources: unknown[] = [];
+    const client = mockClient((operation, name) => {
+      if (name === 'JiraImportFilters') {
+        const node = { id: 10100, name: 'My open bugs', jql: 'type = Bug', owner: 'Dana' };
+        return {
+          data: { jiraFilters: { edges: [{ cursor: 'f', node }], pageInfo: pageInfo(null) } },
+        };
+      }
+      if (name === 'JiraImportIssues') sources.push(operation.variables?.source);
+      return browse(name, operation.variables as Record<string, unknown>);
+    });
+    renderWithClient(<ImportJiraDialog roomId="r1" />, { client });
+    await user.click(screen.getByRole('button', { name: 'Import from Jira' }));
+    const d = within(await screen.findByRole('dialog', { name: 'Import from Jira' }));
+    const filters = await d.findByRole('combobox', { name: 'Saved filter' });
+    await waitFor(() => {
+      expect(d.getByRole('option', { name: 'My open bugs (Dana)' })).toBeTruthy();
+    });
+    await user.selectOptions(filters, '10100');
+    expect(d.getByText('type = Bug')).toBeTruthy();
+    expect(await d.findByRole('checkbox', { name: /ABC-1/ })).toBeTruthy();
+    expect(sources).toContainEqual({ filterId: 10100 });
+    expect(d.getByRole('combobox', { name: 'Project' })).toHaveProperty('disabled', true);
   });
 });
