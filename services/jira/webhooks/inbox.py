@@ -307,16 +307,17 @@ async def _is_echo(payload: dict[str, Any], link: JiraIssueLink) -> bool:
     return all(
         isinstance(item, dict)
         and (field_id is None or item.get("fieldId") == field_id)
-        and _same_number(item.get("toString"), link.pushed_estimate)
+        and _same_value(item.get("toString"), link.pushed_estimate)
         for item in items
     )
 
 
-def _same_number(a: Any, b: Any) -> bool:
+def _same_value(a: Any, b: Any) -> bool:
+    """The same number ("5" and "5.0"), or the same option name ("M" for a select field)."""
     try:
         return float(a) == float(b)
     except (TypeError, ValueError):
-        return False
+        return isinstance(a, str) and isinstance(b, str) and a.strip().lower() == b.strip().lower()
 
 
 async def _apply_delete(payload: dict[str, Any], cloud_ids: list[str]) -> list[Change]:

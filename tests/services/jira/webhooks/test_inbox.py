@@ -6,6 +6,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from core.settings import Settings
 from models.jira import JiraConnection, JiraIssueLink, JiraSite, JiraWebhookDelivery
 from models.rooms import Issue
@@ -134,6 +136,21 @@ async def test_echo_of_pushed_estimate_is_a_noop(database_url: str) -> None:
     await process_delivery(rt, delivery_id)
     await issues[0].refresh_from_db()
     assert issues[0].title == "Old title" and bus.events == []
+
+
+@pytest.mark.parametrize(("pushed", "jira_says", "echo"), [("M", "M", True), ("M", "L", False)])
+async def test_echo_of_a_pushed_select_option(
+    database_url: str, pushed: str, jira_says: str, echo: bool
+) -> None:
+    site_url, jira_id, issues = await world(1)
+    await JiraIssueLink.filter(issue_id=issues[0].id).update(pushed_estimate=pushed)
+    payload = update(site_url, jira_id, "Renamed", "2026-03-01T10:00:00.000+0000")
+    payload["changelog"] = {"items": [{"fieldId": "customfield_10026", "toString": jira_says}]}
+    rt, bus = runtime()
+    delivery_id, _ = await store_delivery(uuid.uuid4().hex, payload)
+    await process_delivery(rt, delivery_id)
+    await issues[0].refresh_from_db()
+    assert (issues[0].title == "Old title") is echo and (bus.events == []) is echo
 
 
 async def test_delete_marks_links_and_emits_issue_removed(database_url: str) -> None:
