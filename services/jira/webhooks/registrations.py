@@ -30,6 +30,7 @@ from models.jira import (
     WebhookStatus,
 )
 from services.jira.clients import client_for_connection
+from services.jira.tokens import JiraNeedsReauth
 from services.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -228,7 +229,12 @@ async def refresh_all(
             continue
         try:
             await _refresh_site(runtime, client, registrations, counts)
-        except Exception:  # one connection's trouble (e.g. revoked grant) must not stop the rest
+        except (JiraNeedsReauth, jira.JiraError) as error:  # expected: a revoked grant, Jira down
+            counts["skipped"] += len(registrations)
+            log.warning(
+                "webhook refresh of connection %s on %s skipped: %s", connection_id, cloud_id, error
+            )
+        except Exception:  # one connection's trouble must not stop the rest
             counts["skipped"] += len(registrations)
             log.exception("webhook refresh of connection %s on %s failed", connection_id, cloud_id)
     return counts

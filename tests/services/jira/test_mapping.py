@@ -4,6 +4,7 @@ clock is moved here, so it must not be the package's shared one)."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import pytest
@@ -209,6 +210,24 @@ async def test_expired_webhooks_are_registered_again(runtime: Runtime, sandbox: 
     assert counts["registered"] == 1
     await mapping.refresh_from_db()
     assert mapping.webhook_status == "ACTIVE" and mapping.webhook_ids != old_ids
+
+
+async def test_refresh_of_a_revoked_grant_is_skipped_with_a_warning(
+    runtime: Runtime, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A revoked grant is expected, not a failure: a WARNING, no traceback, the rest go on."""
+    owner, account = await connected_owner(runtime, sandbox)
+    room = await create_room(owner, "Revoked")
+    await set_mapping(runtime, owner, str(room.id), MappingInput("PLAT"))
+    connection = await JiraConnection.get(user_id=owner.id)
+    await sandbox.admin("POST", "/tokens/revoke", json={"accountId": account})
+    await sandbox.admin("POST", "/tokens/expire", json={"accountId": account})
+    with caplog.at_level(logging.WARNING, logger="services.jira.webhooks.registrations"):
+        counts = await jira_webhook_registry.refresh_all(runtime, [connection.id])
+    assert counts["skipped"] == 1
+    records = [r for r in caplog.records if r.name == "services.jira.webhooks.registrations"]
+    assert [r.levelname for r in records] == ["WARNING"] and records[0].exc_info is None
+    assert "reconnect Jira" in records[0].getMessage()
 
 
 async def test_disconnect_deletes_the_webhooks_in_jira(runtime: Runtime, sandbox: Sandbox) -> None:
