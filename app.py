@@ -25,6 +25,7 @@ from web.graphql_view import GraphQLView
 from web.health import healthz, readyz
 from web.jira_callback import jira_callback
 from web.jira_webhooks import jira_webhook
+from web.metrics import metrics_endpoint
 from web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from web.web_app import WebApp
 from wiring import build_runtime, start_runtime
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     routes = [
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/integrations/jira/callback", jira_callback, methods=["GET"]),
         Route("/webhooks/jira", jira_webhook, methods=["POST"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),

@@ -93,7 +93,8 @@ def _worker(args: argparse.Namespace) -> int:
 
     configure_logging(settings.log_level, settings.log_json)
     asyncio.set_event_loop(asyncio.new_event_loop())  # arq's Worker takes the current loop
-    worker = ResilientWorker(**worker_options(settings), burst=args.burst)
+    metrics = (args.metrics_host, args.metrics_port) if args.metrics_port else None
+    worker = ResilientWorker(**worker_options(settings, metrics), burst=args.burst)
     worker.run()
     return 1 if args.burst and worker.jobs_failed else 0
 
@@ -202,6 +203,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     worker = commands.add_parser("worker", help="run the arq worker (needs REDIS_URL)")
     worker.add_argument("--burst", action="store_true", help="run the queued jobs, then exit")
+    worker.add_argument(
+        "--metrics-port", type=int, help="serve GET /metrics (Prometheus) on this port"
+    )
+    worker.add_argument("--metrics-host", default="127.0.0.1", help="(default: 127.0.0.1)")
     worker.set_defaults(handler=_worker)
 
     commands.add_parser("migrate", help="apply migrations / create the SQLite schema").set_defaults(

@@ -38,6 +38,7 @@ from services.jira import auto_import, push, sprint_moves
 from services.jira.rate_budget import make_jira_budget
 from services.jira.webhooks import registrations
 from services.runtime import Hooks, Runtime
+from web.metrics import serve_metrics
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,9 @@ async def _worker_startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]  # put there by worker_options
     await init_db(settings.database_url)
     await open_job_context(ctx, settings)
+    if ctx.get("metrics_address"):  # agilekit worker --metrics-port
+        host, port = ctx["metrics_address"]
+        await serve_metrics(ctx["runtime"], host, port, ctx["runtime_stack"])
 
 
 async def _worker_shutdown(ctx: dict[str, Any]) -> None:
@@ -158,15 +162,21 @@ async def _worker_shutdown(ctx: dict[str, Any]) -> None:
         await close_db()
 
 
-def worker_options(settings: Settings) -> dict[str, Any]:
-    """arq Worker keyword arguments for these settings (WorkerSettings is this, as a class)."""
-    return worker.worker_options(
+def worker_options(
+    settings: Settings, metrics_address: tuple[str, int] | None = None
+) -> dict[str, Any]:
+    """arq Worker keyword arguments for these settings (WorkerSettings is this, as a class).
+    `metrics_address` (host, port): serve GET /metrics there while the worker runs."""
+    options = worker.worker_options(
         settings,
         functions=FUNCTIONS,
         cron_jobs=cron_jobs(settings),
         on_startup=_worker_startup,
         on_shutdown=_worker_shutdown,
     )
+    if metrics_address is not None:
+        options["ctx"] = {**options["ctx"], "metrics_address": metrics_address}
+    return options
 
 
 def settings_class(settings: Settings) -> type:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from functools import lru_cache
 from pathlib import Path
@@ -57,6 +58,10 @@ class Settings(BaseSettings):
     # NoDecode: the env value is a comma list (or JSON list), split by _split_commas below.
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     ws_allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Who may read GET /metrics: addresses or CIDR ranges (web/metrics.py); others get 404.
+    metrics_allow_ips: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1", "::1"]
+    )
     max_body_bytes: int = 1_000_000
     log_level: str = "INFO"
     log_json: bool = True
@@ -101,6 +106,15 @@ class Settings(BaseSettings):
     def _divides_a_minute(cls, value: int) -> int:
         if 60 % value:
             raise ValueError("must divide 60 (the sweeper runs at fixed seconds of each minute)")
+        return value
+
+    @field_validator("metrics_allow_ips", mode="before")
+    @classmethod
+    def _split_addresses(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for entry in value if isinstance(value, list) else ():
+            ipaddress.ip_network(str(entry), strict=False)  # ValueError: not an address/range
         return value
 
     @field_validator("cors_origins", "ws_allowed_origins", mode="before")

@@ -17,6 +17,7 @@ from jira_cloud.agile import LISTING_FIELDS, AgileMixin, listing_fields
 from jira_cloud.budget import RequestBudget
 from jira_cloud.errors import InvalidArgument, NotFound, parsed_methods
 from jira_cloud.filters import FiltersMixin
+from jira_cloud.observer import RequestObserver
 from jira_cloud.pagination import parse_offset_page, parse_token_page
 from jira_cloud.transport import TokenSource
 from jira_cloud.types import (
@@ -54,6 +55,7 @@ class JiraClient(FiltersMixin, AgileMixin):
         max_retry_after: float = 10.0,
         backoff_base: float = 0.25,
         budget: RequestBudget | None = None,
+        observer: RequestObserver | None = None,
     ) -> None:
         super().__init__(
             http,
@@ -64,6 +66,7 @@ class JiraClient(FiltersMixin, AgileMixin):
             max_retry_after=max_retry_after,
             backoff_base=backoff_base,
             budget=budget,
+            observer=observer,
         )
         self.site_url = site_url.rstrip("/")
 

@@ -37,6 +37,7 @@ from jira_cloud.errors import (
     Unauthorized,
     Unavailable,
 )
+from jira_cloud.observer import RequestObserver
 
 log = logging.getLogger(__name__)
 
@@ -142,6 +143,7 @@ class JiraTransport:
         backoff_base: float = 0.25,
         backoff_cap: float = 4.0,
         budget: RequestBudget | None = None,
+        observer: RequestObserver | None = None,
     ) -> None:
         self.http = http
         self.cloud_id = cloud_id
@@ -152,6 +154,7 @@ class JiraTransport:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.budget = budget
+        self.observer = observer
 
     def backoff(self, attempt: int) -> float:
         """Equal-jitter exponential backoff: half fixed, half random, capped."""
@@ -194,6 +197,7 @@ class JiraTransport:
                     method, url, params=params, json=json, headers=_headers(token)
                 )
             except httpx.TransportError as exc:
+                self._observe(call, None)
                 log.warning("jira %s %s failed: %s", method, path, type(exc).__name__)
                 if (safe or isinstance(exc, _NOT_SENT)) and attempt < self.max_retries:
                     await asyncio.sleep(self.backoff(attempt))
@@ -203,11 +207,14 @@ class JiraTransport:
             status = response.status_code
             elapsed_ms = (time.monotonic() - started) * 1000
             log.info("jira %s %s %d %.0fms", method, path, status, elapsed_ms)
+            self._observe(call, status)
             if status == 401 and not refreshed and not _is_scope_mismatch(response):
                 token = await self.tokens.refresh_after_unauthorized(token)
                 refreshed = True
                 continue
             if status == 429:
+                if self.observer is not None:
+                    self.observer.rate_limited(call, _rate_limit_reason(response))
                 await self._penalize(call, response, attempt)
             wait = self._retry_wait(response, safe, attempt)
             if wait is None:
@@ -229,13 +236,16 @@ class JiraTransport:
     async def _penalize(self, call: Call, response: httpx.Response, attempt: int) -> None:
         if self.budget is None:
             return
-        headers = response.headers
-        reason = headers.get("ratelimit-reason") or headers.get("x-beta-ratelimit-reason")
-        retry_after = parse_retry_after(headers.get("retry-after"))
+        reason = _rate_limit_reason(response)
+        retry_after = parse_retry_after(response.headers.get("retry-after"))
         log.warning("jira %s rate limited (%s)", call.route, reason or "no reason")
         await self.budget.penalize(
             call, reason, self.backoff(attempt) if retry_after is None else retry_after
         )
+
+    def _observe(self, call: Call, status: int | None) -> None:
+        if self.observer is not None:
+            self.observer.request_done(call, status)
 
     def _retry_wait(self, response: httpx.Response, safe: bool, attempt: int) -> float | None:
         """Seconds to wait before retrying this response, or None to hand it back."""
@@ -246,6 +256,11 @@ class JiraTransport:
         if retry_after is None:
             return self.backoff(attempt)
         return retry_after if retry_after <= self.max_retry_after else None
+
+
+def _rate_limit_reason(response: httpx.Response) -> str | None:
+    headers = response.headers
+    return headers.get("ratelimit-reason") or headers.get("x-beta-ratelimit-reason")
 
 
 def _headers(token: str) -> dict[str, str]:

@@ -68,14 +68,19 @@ async def _present(
 ) -> AsyncGenerator[RoomEvent, None]:
     """The events, with the subscriber online in the room for as long as they flow."""
     runtime = info.context.runtime
-    visit = await runtime.presence.enter(room_id, user_id)
-    if visit.arrived:
-        await publish_member_event(runtime.bus, room_id, user_id)
+    active = runtime.metrics.subscriptions_active
+    active.inc()
     try:
-        async for event in _room_events(info, room_id, user_id, subscription):
-            yield event
+        visit = await runtime.presence.enter(room_id, user_id)
+        if visit.arrived:
+            await publish_member_event(runtime.bus, room_id, user_id)
+        try:
+            async for event in _room_events(info, room_id, user_id, subscription):
+                yield event
+        finally:
+            await asyncio.shield(_leave(runtime, visit, room_id, user_id))
     finally:
-        await asyncio.shield(_leave(runtime, visit, room_id, user_id))
+        active.dec()
 
 
 async def _leave(runtime: Runtime, visit: Any, room_id: str, user_id: int) -> None:

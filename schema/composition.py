@@ -27,6 +27,7 @@ from schema.documents import DocumentCache, DocumentPipeline
 from schema.execution import FastExecutionContext
 from schema.extensions import MaskUnexpectedErrors, log_errors
 from schema.limits import Limits
+from schema.metrics import OperationMetrics
 
 # One entry per domain module; each defines Query / Mutation (/ Subscription) fragments.
 QUERIES: tuple[type, ...] = (
@@ -77,6 +78,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         subscription=merge_types("Subscription", SUBSCRIPTIONS),
         execution_context_class=FastExecutionContext,
         extensions=[
+            OperationMetrics,  # first: it times and counts everything after it
             # Factories, not instances: Strawberry builds fresh extensions per request.
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: DocumentPipeline(documents),

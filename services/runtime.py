@@ -19,6 +19,7 @@ import redis.asyncio as aioredis
 from core.bus import RoomBus
 from core.jobs import JobQueue
 from core.locks import KeyedLocks
+from core.metrics import Metrics
 from core.presence import Presence, make_presence
 from core.settings import Settings
 from jira_cloud.budget import RequestBudget
@@ -81,6 +82,7 @@ class Runtime:
     bus: RoomBus | None = None  # room events: Redis or in-memory
     scheduler: Scheduler | None = None  # None: nothing runs in the background (some tests)
     hooks: Hooks = field(default_factory=Hooks)
+    metrics: Metrics = field(default_factory=Metrics)  # this process's (core/metrics.py)
     # Story-points field ids per Jira site, with their expiry (services/jira/browse.py).
     jira_story_points_fields: dict[str, tuple[float, tuple[str, ...]]] = field(default_factory=dict)
     # sites that do not serve Jira Software's token-paged issue lists, until when (monotonic)

@@ -158,13 +158,15 @@ class ServerProcess(ChildProcess):
 class WorkerProcess(ChildProcess):
     """A real `agilekit worker` (arq) process; `env` must carry REDIS_URL and the run's prefix."""
 
+    args: list[str] = field(default_factory=list)  # e.g. ["--metrics-port", "9100"]
+
     def start(self, timeout: float = 20) -> WorkerProcess:
         # INFO so that arq's "Starting worker" line (readiness) reaches the log.
         env = {**os.environ, **self.env, "LOG_LEVEL": "INFO"}
         self.log_path = Path(f"/tmp/{unique_name('worker')}.log")
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "cli", "worker"],
+            [sys.executable, "-m", "cli", "worker", *self.args],
             cwd=ROOT,
             env=env,
             stdout=log,

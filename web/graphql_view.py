@@ -23,10 +23,12 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from core.auth import InvalidToken, decode_token, parse_authorization
 from core.logging import request_id_var
+from core.metrics import MAX_OPERATION_NAMES, OTHER, BoundedLabels
 from core.settings import Settings
 from schema.composition import Schema
 from schema.context import Context
 from schema.documents import TrustedDocuments
+from schema.metrics import manifest_operation_names
 from services.runtime import Runtime
 from services.users.accounts import demo_token
 from web.graphiql import DEFAULT_HEADERS, graphiql_html, headers_with
@@ -83,8 +85,12 @@ class GraphQLView(GraphQL[Context, None]):
         self.ws_origins = ws_origins(settings)
         self.max_message_characters = settings.max_body_bytes
         self.ws_connections = ConnectionCounter(settings.ws_max_connections_per_user)
+        documents = load_trusted_documents(settings, schema)
+        runtime.metrics.operation_names = BoundedLabels(
+            manifest_operation_names(documents.by_id.values()), MAX_OPERATION_NAMES
+        )
         self.request_rules = RequestRules(
-            documents=load_trusted_documents(settings, schema),
+            documents=documents,
             trusted_only=settings.graphql_documents == "trusted",
             max_document_characters=settings.graphql_max_document_bytes,
         )
@@ -98,6 +104,7 @@ class GraphQLView(GraphQL[Context, None]):
                 response = await self.run(Request(scope, receive))
             except BadGraphQLRequest as bad:
                 log.info("graphql request refused (%s): %s", bad.code, bad.message)
+                self.runtime.metrics.graphql_operations.labels("unknown", OTHER, "refused").inc()
                 response = JSONResponse(bad.body(), status_code=bad.status)
             except HTTPException as error:
                 body = BadGraphQLRequest(error.reason).body()

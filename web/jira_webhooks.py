@@ -27,35 +27,45 @@ log = logging.getLogger(__name__)
 MAX_WEBHOOK_BYTES = 256 * 1024
 IDENTIFIER_HEADER = "x-atlassian-webhook-identifier"
 _IDENTIFIER = re.compile(r"[\x21-\x7e]{1,128}")
+STORED, DUPLICATE, REFUSED = "stored", "duplicate", "refused"  # agilekit_webhook_deliveries_total
 
 
 async def jira_webhook(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
+    response, outcome = await _receive(request, runtime)
+    runtime.metrics.webhook_deliveries.labels(outcome).inc()
+    return response
+
+
+async def _receive(request: Request, runtime: Runtime) -> tuple[Response, str]:
+    """The response and the delivery's outcome: stored, duplicate or refused."""
     try:
         verify_webhook_jwt(
             request.headers.get("authorization"), runtime.settings.jira_client_secret
         )
     except WebhookAuthError as exc:
         log.info("webhook refused: %s", exc)
-        return _error(401, "unauthorized")
+        return _error(401, "unauthorized"), REFUSED
     body = await _read_capped(request)
     if body is None:
-        return _error(413, "body too large")
+        return _error(413, "body too large"), REFUSED
     identifier = (request.headers.get(IDENTIFIER_HEADER) or "").strip()
     try:
         payload = json.loads(body, parse_constant=_no_constants)
     except RecursionError:
-        return _malformed("the JSON nests too deeply")
+        return _malformed("the JSON nests too deeply"), REFUSED
     except ValueError:
-        return _malformed("invalid JSON")
+        return _malformed("invalid JSON"), REFUSED
     if not isinstance(payload, dict) or not _IDENTIFIER.fullmatch(identifier):
-        return _malformed("expected a JSON object and an X-Atlassian-Webhook-Identifier")
+        reason = "expected a JSON object and an X-Atlassian-Webhook-Identifier"
+        return _malformed(reason), REFUSED
     try:
         delivery_id, created = await store_delivery(identifier, payload)
     except MalformedDelivery as exc:
-        return _malformed(str(exc))
+        return _malformed(str(exc)), REFUSED
     task = BackgroundTask(enqueue_processing, runtime, delivery_id) if created else None
-    return JSONResponse({"ok": True, "duplicate": not created}, background=task)
+    response = JSONResponse({"ok": True, "duplicate": not created}, background=task)
+    return response, STORED if created else DUPLICATE
 
 
 async def _read_capped(request: Request) -> bytes | None:

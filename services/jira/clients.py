@@ -7,6 +7,7 @@ from jira_cloud.client import JiraClient
 from models.jira import JiraConnection, JiraConnectionStatus, JiraSite
 from models.users import User
 from services.jira.connection import require_connection, resolve_site
+from services.jira.observer import MetricsObserver
 from services.jira.tokens import ConnectionTokens, JiraNeedsReauth
 from services.runtime import Runtime
 
@@ -21,6 +22,7 @@ def jira_client(runtime: Runtime, connection: JiraConnection, site: JiraSite) ->
         ConnectionTokens(runtime, connection.id),
         site_url=site.url,
         budget=runtime.jira_budget,
+        observer=MetricsObserver(runtime.metrics),
     )
 
 

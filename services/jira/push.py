@@ -300,6 +300,7 @@ async def _finish(
         values["pushed_estimate"] = pushed
     await JiraIssueLink.filter(id=link.id).update(**values)
     log.info("estimate push for issue %s: %s", issue.id, status.value)
+    runtime.metrics.estimate_pushes.labels(status.value).inc()
     await publish_room_event(
         runtime.bus, issue.room_id, RoomEventKind.ESTIMATE_PUSH_UPDATED, issue.id
     )

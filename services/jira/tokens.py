@@ -39,6 +39,8 @@ REFRESH_MARGIN = timedelta(seconds=60)
 LAST_USED_RESOLUTION = timedelta(minutes=5)  # avoid a write per API call
 # Atlassian's absolute limit from a grant's first refresh token; refreshing does not extend it.
 GRANT_LIFETIME = timedelta(days=365)
+# agilekit_token_refreshes_total{outcome}
+REFRESHED, NEEDS_REAUTH, UNAVAILABLE, LOST_RACE = "ok", "needs_reauth", "unavailable", "lost_race"
 
 
 class JiraNotConnected(ServiceError):
@@ -138,8 +140,10 @@ class ConnectionTokens:
             )
         except oauth.OAuthError as exc:
             if exc.requires_reauth:
+                self._count(NEEDS_REAUTH)
                 await self._mark_needs_reauth(row, exc)
                 raise JiraNeedsReauth() from None
+            self._count(UNAVAILABLE)
             log.warning("jira refresh failed for connection %s: %s", row.id, exc.error)
             raise JiraAuthUnavailable(exc.error) from None
         now = _now()
@@ -156,11 +160,16 @@ class ConnectionTokens:
         )
         if not stored:
             # Only a reconnect or disconnect can change the row under our lock: theirs wins.
+            self._count(LOST_RACE)
             log.warning("jira refresh for connection %s lost a compare-and-swap", row.id)
             current = await self._load()
             return unseal(self._keyring, current, ACCESS_FIELD)
+        self._count(REFRESHED)
         log.info("jira tokens refreshed for connection %s", row.id)
         return grant.access_token
+
+    def _count(self, outcome: str) -> None:
+        self.runtime.metrics.token_refreshes.labels(outcome).inc()
 
     async def _mark_needs_reauth(self, row: JiraConnection, exc: oauth.OAuthError) -> None:
         reason = (exc.error_description or exc.error)[:255]

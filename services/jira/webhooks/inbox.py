@@ -180,19 +180,26 @@ Change = tuple[int, RoomEventKind, int]  # (room id, kind, issue id), published 
 async def process_delivery(runtime: Runtime, delivery_id: int) -> str:
     """Apply one delivery exactly once (row lock + processed_at). Returns what happened."""
     try:
-        outcome, changes, event = await _apply_locked(delivery_id)
+        outcome, changes, event, happened_ms = await _apply_locked(delivery_id)
     except Exception as exc:
         if await record_failure(delivery_id, exc):
             return "dead"  # recorded and logged once; retrying would only fail again
         raise
     for room_id, kind, issue_id in changes:
         await publish_room_event(runtime.bus, room_id, kind, issue_id)
+    if happened_ms is not None:  # applied now: Jira's timestamp -> its room events published
+        lag = max(0.0, datetime.now(UTC).timestamp() - happened_ms / 1000)
+        runtime.metrics.webhook_apply_lag.observe(lag)
     if event is not None:
         await run_hooks(runtime.hooks.jira_issue_entered, runtime, event)
     return outcome
 
 
-async def _apply_locked(delivery_id: int) -> tuple[str, list[Change], JiraEvent | None]:
+async def _apply_locked(
+    delivery_id: int,
+) -> tuple[str, list[Change], JiraEvent | None, int | None]:
+    """What happened, the changes to publish, the hooks' event, and (when applied now) the
+    delivery's Jira timestamp in epoch ms."""
     async with in_transaction():
         delivery = (
             await JiraWebhookDelivery.filter(id=delivery_id)
@@ -200,11 +207,11 @@ async def _apply_locked(delivery_id: int) -> tuple[str, list[Change], JiraEvent 
             .first()
         )
         if delivery is None:
-            return "busy-or-missing", [], None
+            return "busy-or-missing", [], None, None
         if delivery.processed_at is not None:
-            return "already-processed", [], None
+            return "already-processed", [], None, None
         if delivery.dead_at is not None:
-            return "dead", [], None  # until an operator replays it
+            return "dead", [], None, None  # until an operator replays it
         delivery.attempts += 1
         cloud_ids = await _cloud_ids_for(delivery.site_url)
         payload: dict[str, Any] = delivery.payload
@@ -221,7 +228,7 @@ async def _apply_locked(delivery_id: int) -> tuple[str, list[Change], JiraEvent 
         delivery.processed_at = datetime.now(UTC)
         delivery.last_error = None
         await delivery.save(update_fields=["attempts", "processed_at", "last_error"])
-    return f"{delivery.event}:{len(changes)}", changes, event
+    return f"{delivery.event}:{len(changes)}", changes, event, delivery.timestamp_ms
 
 
 def sprint_changes(payload: dict[str, Any]) -> list[dict[str, Any]]:
