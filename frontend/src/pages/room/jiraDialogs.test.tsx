@@ -179,18 +179,23 @@ const mapping = {
   autoImportError: null,
 };
 
+/** The room's mapping, its saving (reported to `saved`) and the browse queries. */
+function settingsClient(saved: (variables: unknown) => void) {
+  return mockClient((operation, name) => {
+    if (name === 'RoomJiraMapping') return { data: { room: { id: 'r1', jiraMapping: mapping } } };
+    if (name === 'SetRoomJiraMapping') {
+      saved(operation.variables);
+      return { data: { setRoomJiraMapping: { mapping, errors: [] } } };
+    }
+    return browse(name, operation.variables as Record<string, unknown>);
+  });
+}
+
 describe('JiraSettingsDialog', () => {
   it('lets the owner save the mapping', async () => {
     const user = userEvent.setup();
     const saved = vi.fn();
-    const client = mockClient((operation, name) => {
-      if (name === 'RoomJiraMapping') return { data: { room: { id: 'r1', jiraMapping: mapping } } };
-      if (name === 'SetRoomJiraMapping') {
-        saved(operation.variables);
-        return { data: { setRoomJiraMapping: { mapping, errors: [] } } };
-      }
-      return browse(name, operation.variables as Record<string, unknown>);
-    });
+    const client = settingsClient(saved);
     renderWithClient(<JiraSettingsDialog roomId="r1" canEdit />, { client });
     await user.click(screen.getByRole('button', { name: 'Jira settings' }));
     const d = within(await screen.findByRole('dialog', { name: 'Jira settings' }));
@@ -297,14 +302,7 @@ describe('estimate targets and saved filters', () => {
   it('maps the estimate into a select field the project has on its screens', async () => {
     const user = userEvent.setup();
     const saved = vi.fn();
-    const client = mockClient((operation, name) => {
-      if (name === 'RoomJiraMapping') return { data: { room: { id: 'r1', jiraMapping: mapping } } };
-      if (name === 'SetRoomJiraMapping') {
-        saved(operation.variables);
-        return { data: { setRoomJiraMapping: { mapping, errors: [] } } };
-      }
-      return browse(name, operation.variables as Record<string, unknown>);
-    });
+    const client = settingsClient(saved);
     renderWithClient(<JiraSettingsDialog roomId="r1" canEdit />, { client });
     await user.click(screen.getByRole('button', { name: 'Jira settings' }));
     const d = within(await screen.findByRole('dialog', { name: 'Jira settings' }));
