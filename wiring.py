@@ -86,14 +86,16 @@ async def start_runtime(runtime: Runtime, stack: contextlib.AsyncExitStack) -> N
     job_ctx = {"runtime": runtime, "settings": settings}
     runtime.jobs = open_job_queue(settings, FUNCTIONS, cron_jobs(settings), job_ctx)
     stack.push_async_callback(runtime.jobs.close)
-    if settings.sandbox_mounted:
+    if settings.sandbox_mounted and settings.database_url.startswith("sqlite"):
         await queue_startup_webhook_check(runtime)
 
 
-# Development with the mounted sandbox: its world may have been reset (state file deleted,
-# POST /_sandbox/reset) while we were down, so the registrations are listed and re-made soon
-# after start-up. Queued, never awaited: start-up does not wait for Jira. Production (and a
-# development server against another Jira) relies on the daily refresh and reconnects.
+# The embedded default (SQLite and the mounted sandbox, whose worlds belong together): the
+# sandbox may have been reset (state file deleted, POST /_sandbox/reset) while we were down, so
+# the registrations are listed and re-made soon after start-up. A development server on a
+# shared PostgreSQL database would refresh other Jiras' connections against its own sandbox.
+# Queued, never awaited: start-up does not wait for Jira. Production (and a development server
+# against another Jira) relies on the daily refresh and reconnects.
 STARTUP_CHECK_DELAY_S = 3.0
 
 

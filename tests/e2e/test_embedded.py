@@ -8,6 +8,7 @@ this same process) and the demo data seeded. The printed bearer token is the dem
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import sqlite3
 import tempfile
@@ -205,3 +206,47 @@ async def consensus_is_pushed(
     assert found[0]["node"]["storyPoints"] == 5
     comment = {"method": "POST", "path": f"/issue/{issue['jiraLink']['jiraIssueId']}/comment"}
     assert len((await admin(server, "GET", "/requests", params=comment))["requests"]) == 1
+
+
+MAPPING = "query($r: ID!) { room(id: $r) { jiraMapping { webhookStatus webhookError } } }"
+
+
+async def test_a_restarted_make_run_keeps_jira_and_restores_a_lost_webhook(
+    tmp_path: Path,
+) -> None:
+    """The sandbox's state file keeps the connection across a restart; the start-up check
+    re-registers a webhook Jira lost meanwhile (an administrator deleted it)."""
+    server = serve_embedded(tmp_path / "agilekit.sqlite3")
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            gql = GraphQLClient(server.url, token=server.printed_token())
+            stack.push_async_callback(gql.aclose)
+            room_id = next(
+                r["id"] for r in (await gql.data(VIEWER))["myRooms"] if r["name"] == "Demo room"
+            )
+            await connect_jira(gql, server)
+            mapped = (await gql.data(MAP, {"r": room_id}))["setRoomJiraMapping"]
+            assert mapped["mapping"]["webhookStatus"] == "ACTIVE", mapped
+            (webhook,) = (await admin(server, "GET", "/webhooks"))["webhooks"]
+            await admin(
+                server, "DELETE", f"/webhooks/{webhook['id']}", params={"cloudId": ACME_CLOUD_ID}
+            )
+        server.stop()
+        assert (tmp_path / "agilekit.sandbox.json").is_file()
+        server.start()
+        gql = GraphQLClient(server.url, token=server.printed_token())
+        try:
+            connection = (await gql.data(CONNECTION))["jiraConnection"]
+            assert connection["status"] == "ACTIVE"  # tokens survived in the sandbox's file
+            for _ in range(100):
+                listed = (await admin(server, "GET", "/webhooks"))["webhooks"]
+                if listed:
+                    break
+                await asyncio.sleep(0.1)
+            assert [w["id"] for w in listed] != [webhook["id"]] and len(listed) == 1, listed
+            mapping = (await gql.data(MAPPING, {"r": room_id}))["room"]["jiraMapping"]
+            assert mapping["webhookStatus"] == "ACTIVE", mapping
+        finally:
+            await gql.aclose()
+    finally:
+        server.stop()
