@@ -29,6 +29,7 @@ import redis.asyncio as aioredis
 from core.bus import make_bus
 from core.jobs import open_job_queue
 from core.settings import Settings, get_settings
+from core.tracing import SERVER_SERVICE, WORKER_SERVICE, start_tracing
 from jobs import worker
 from jobs.jira.webhook_registrations import REFRESH_JIRA_WEBHOOKS
 from jobs.registry import FUNCTIONS, cron_jobs
@@ -54,15 +55,20 @@ def connect_hooks(hooks: Hooks) -> None:
 
 
 def build_runtime(
-    settings: Settings, *, jira_transport: httpx.AsyncBaseTransport | None = None
+    settings: Settings,
+    *,
+    jira_transport: httpx.AsyncBaseTransport | None = None,
+    service: str = SERVER_SERVICE,
 ) -> Runtime:
     """A process's Runtime with its hooks and scheduler; `start_runtime` opens the rest.
     `jira_transport` replaces the network under the Jira client (tests: the sandbox in-process).
+    `service`: the traces' default service name (tracing is off without an OTLP endpoint).
     """
     runtime = Runtime(
         settings=settings,
         jira_http=make_jira_http(jira_transport),
         jira_budget=make_jira_budget(settings, None),  # shared once start_runtime opens Redis
+        tracing=start_tracing(settings, service),
     )
     runtime.scheduler = JobSchedule(runtime)
     connect_hooks(runtime.hooks)
@@ -72,6 +78,7 @@ def build_runtime(
 async def start_runtime(runtime: Runtime, stack: contextlib.AsyncExitStack) -> None:
     """Open Redis, the bus and the job queue, and register their cleanup on `stack`."""
     settings = runtime.settings
+    stack.callback(runtime.tracing.shutdown)  # first, so it runs last: flushes every span
     if runtime.jira_http is not None:
         stack.push_async_callback(runtime.jira_http.aclose)
     runtime.redis = make_redis(settings)
@@ -136,7 +143,7 @@ def make_jira_http(transport: httpx.AsyncBaseTransport | None = None) -> httpx.A
 
 async def open_job_context(ctx: dict[str, Any], settings: Settings) -> None:
     """The same process-wide collaborators as the server (Redis, HTTP clients, bus, queue)."""
-    runtime = build_runtime(settings)
+    runtime = build_runtime(settings, service=WORKER_SERVICE)
     stack = contextlib.AsyncExitStack()
     await start_runtime(runtime, stack)
     ctx.update(runtime=runtime, settings=settings, runtime_stack=stack)

@@ -95,6 +95,9 @@ class Settings(BaseSettings):
     jira_site_rate_burst: float | None = Field(None, ge=1)
     # The least time between two writes (PUT issue, POST comment) to one issue.
     jira_issue_write_interval_s: float = Field(0.5, ge=0)
+    # Traces (core/tracing.py): off unless the OTLP endpoint is set; the SDK reads the rest.
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_service_name: str | None = None  # default: agilekit-server / agilekit-worker
 
     @field_validator("public_url", "app_url", "atlassian_auth_url", "atlassian_api_url")
     @classmethod

@@ -12,6 +12,7 @@ Logs carry method, path and status only: never a header, a token or a query stri
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import random
@@ -37,7 +38,7 @@ from jira_cloud.errors import (
     Unauthorized,
     Unavailable,
 )
-from jira_cloud.observer import RequestObserver
+from jira_cloud.observer import RequestObserver, StatusSink
 
 log = logging.getLogger(__name__)
 
@@ -193,9 +194,7 @@ class JiraTransport:
             await self._acquire(call)
             started = time.monotonic()
             try:
-                response = await self.http.request(
-                    method, url, params=params, json=json, headers=_headers(token)
-                )
+                response = await self._attempt(call, method, url, params, json, token)
             except httpx.TransportError as exc:
                 self._observe(call, None)
                 log.warning("jira %s %s failed: %s", method, path, type(exc).__name__)
@@ -221,6 +220,32 @@ class JiraTransport:
                 return response
             await asyncio.sleep(wait)
             attempt += 1
+
+    async def _attempt(
+        self,
+        call: Call,
+        method: str,
+        url: str,
+        params: Mapping[str, Any] | None,
+        json: Any,
+        token: str,
+    ) -> httpx.Response:
+        """One HTTP exchange, inside the observer's request span (when it has one)."""
+        with self._span(call) as record_status:
+            try:
+                response = await self.http.request(
+                    method, url, params=params, json=json, headers=_headers(token)
+                )
+            except httpx.TransportError:
+                record_status(None)
+                raise
+            record_status(response.status_code)
+            return response
+
+    def _span(self, call: Call) -> contextlib.AbstractContextManager[StatusSink]:
+        if self.observer is None:
+            return contextlib.nullcontext(_ignore_status)
+        return self.observer.request_span(call)
 
     async def _acquire(self, call: Call) -> None:
         """Wait for the budget's go-ahead; RateLimited when it asks for more than we wait."""
@@ -256,6 +281,10 @@ class JiraTransport:
         if retry_after is None:
             return self.backoff(attempt)
         return retry_after if retry_after <= self.max_retry_after else None
+
+
+def _ignore_status(status: int | None) -> None:
+    return None
 
 
 def _rate_limit_reason(response: httpx.Response) -> str | None:

@@ -28,6 +28,7 @@ from schema.execution import FastExecutionContext
 from schema.extensions import MaskUnexpectedErrors, log_errors
 from schema.limits import Limits
 from schema.metrics import OperationMetrics
+from schema.tracing import OperationTracing
 
 # One entry per domain module; each defines Query / Mutation (/ Subscription) fragments.
 QUERIES: tuple[type, ...] = (
@@ -79,6 +80,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         execution_context_class=FastExecutionContext,
         extensions=[
             OperationMetrics,  # first: it times and counts everything after it
+            OperationTracing,  # the operation's span: the parent of its Jira client spans
             # Factories, not instances: Strawberry builds fresh extensions per request.
             lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
             lambda: DocumentPipeline(documents),

@@ -22,6 +22,7 @@ from core.locks import KeyedLocks
 from core.metrics import Metrics
 from core.presence import Presence, make_presence
 from core.settings import Settings
+from core.tracing import TraceCarrier, Tracing
 from jira_cloud.budget import RequestBudget
 
 if TYPE_CHECKING:  # the domains' types, for the hook signatures only
@@ -83,6 +84,7 @@ class Runtime:
     scheduler: Scheduler | None = None  # None: nothing runs in the background (some tests)
     hooks: Hooks = field(default_factory=Hooks)
     metrics: Metrics = field(default_factory=Metrics)  # this process's (core/metrics.py)
+    tracing: Tracing = field(default_factory=Tracing.off)  # core/tracing.py; off by default
     # Story-points field ids per Jira site, with their expiry (services/jira/browse.py).
     jira_story_points_fields: dict[str, tuple[float, tuple[str, ...]]] = field(default_factory=dict)
     # sites that do not serve Jira Software's token-paged issue lists, until when (monotonic)
@@ -92,6 +94,11 @@ class Runtime:
     def locks(self) -> KeyedLocks:
         """Single-flight locks: in this process, and across processes when Redis is set."""
         return KeyedLocks(self.redis, self.settings.redis_prefix)
+
+    @cached_property
+    def trace_carrier(self) -> TraceCarrier:
+        """Traceparents handed from a request to the job it queued (core/tracing.py)."""
+        return TraceCarrier(self.redis, self.settings.redis_prefix)
 
     @cached_property
     def presence(self) -> Presence:

@@ -4,6 +4,8 @@ Nothing is stored unless the bearer JWT verifies (401). Bodies over MAX_WEBHOOK_
 non-JSON, nesting deeper than the inbox keeps, or a bad identifier 400 with one WARNING line.
 Text PostgreSQL cannot store (NUL, lone surrogates, NaN) is made storable, never refused.
 A repeated X-Atlassian-Webhook-Identifier answers 200 without a second row.
+Traced as the span `POST /webhooks/jira` (method, route, status, outcome, delivery id); a stored
+delivery's traceparent is kept for its job (runtime.trace_carrier, core/tracing.py).
 Enqueueing runs after the response (a background task); if it fails the sweeper cron
 processes the stored row, so an acknowledged delivery is never lost.
 """
@@ -18,8 +20,14 @@ from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from core.tracing import SpanKind
 from jira_cloud.webhook_auth import WebhookAuthError, verify_webhook_jwt
-from services.jira.webhooks.inbox import MalformedDelivery, enqueue_processing, store_delivery
+from services.jira.webhooks.inbox import (
+    MalformedDelivery,
+    enqueue_processing,
+    store_delivery,
+    trace_subject,
+)
 from services.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -32,7 +40,15 @@ STORED, DUPLICATE, REFUSED = "stored", "duplicate", "refused"  # agilekit_webhoo
 
 async def jira_webhook(request: Request) -> Response:
     runtime: Runtime = request.app.state.runtime
-    response, outcome = await _receive(request, runtime)
+    with runtime.tracing.tracer.start_as_current_span(
+        "POST /webhooks/jira",
+        kind=SpanKind.SERVER,
+        attributes={"http.request.method": "POST", "http.route": "/webhooks/jira"},
+        record_exception=False,
+    ) as span:
+        response, outcome = await _receive(request, runtime)
+        span.set_attribute("http.response.status_code", response.status_code)
+        span.set_attribute("agilekit.webhook.outcome", outcome)
     runtime.metrics.webhook_deliveries.labels(outcome).inc()
     return response
 
@@ -63,6 +79,8 @@ async def _receive(request: Request, runtime: Runtime) -> tuple[Response, str]:
         delivery_id, created = await store_delivery(identifier, payload)
     except MalformedDelivery as exc:
         return _malformed(str(exc)), REFUSED
+    if created:  # its job continues this trace (the traceparent is not a job argument)
+        await runtime.trace_carrier.save(trace_subject(delivery_id))
     task = BackgroundTask(enqueue_processing, runtime, delivery_id) if created else None
     response = JSONResponse({"ok": True, "duplicate": not created}, background=task)
     return response, STORED if created else DUPLICATE

@@ -8,7 +8,8 @@ from typing import Any
 
 from arq.worker import Retry
 
-from services.jira.webhooks.inbox import process_delivery
+from core.tracing import SpanKind, Status, StatusCode
+from services.jira.webhooks.inbox import process_delivery, trace_subject
 from services.jira.webhooks.retries import pending_delivery_ids
 
 log = logging.getLogger(__name__)
@@ -28,12 +29,31 @@ def sweep_grace(interval_s: int) -> timedelta:
 
 
 async def process_jira_webhook(ctx: dict[str, Any], delivery_id: int) -> str:
-    try:
-        return await process_delivery(ctx["runtime"], int(delivery_id))
-    except Exception as exc:
-        job_try = int(ctx.get("job_try", 1))
-        log.warning("webhook %s failed (try %s): %s", delivery_id, job_try, type(exc).__name__)
-        raise Retry(defer=min(2**job_try, 60)) from exc
+    """Traced as `job process_jira_webhook`, the child of the receiving request's span when its
+    traceparent was kept (runtime.trace_carrier), else the root of a trace of its own."""
+    runtime = ctx["runtime"]
+    job_try = int(ctx.get("job_try", 1))
+    parent = await runtime.trace_carrier.load(trace_subject(int(delivery_id)))
+    with runtime.tracing.tracer.start_as_current_span(
+        f"job {PROCESS_JIRA_WEBHOOK}",
+        context=parent,
+        kind=SpanKind.CONSUMER,
+        attributes={
+            "agilekit.job.name": PROCESS_JIRA_WEBHOOK,
+            "agilekit.job.try": job_try,
+            "agilekit.webhook.delivery_id": int(delivery_id),
+        },
+        record_exception=False,
+        set_status_on_exception=False,
+    ) as span:
+        try:
+            outcome = await process_delivery(runtime, int(delivery_id))
+        except Exception as exc:
+            span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
+            log.warning("webhook %s failed (try %s): %s", delivery_id, job_try, type(exc).__name__)
+            raise Retry(defer=min(2**job_try, 60)) from exc
+        span.set_attribute("agilekit.webhook.outcome", outcome)
+        return outcome
 
 
 async def sweep_jira_webhooks(ctx: dict[str, Any], grace: timedelta | None = None) -> int:

@@ -22,7 +22,7 @@ def jira_client(runtime: Runtime, connection: JiraConnection, site: JiraSite) ->
         ConnectionTokens(runtime, connection.id),
         site_url=site.url,
         budget=runtime.jira_budget,
-        observer=MetricsObserver(runtime.metrics),
+        observer=MetricsObserver(runtime.metrics, runtime.tracing.tracer),
     )
 
 

@@ -2,7 +2,8 @@
 
 An event is `{"kind": RoomEventKind, "issueId": str | None, "at": ISO-8601 UTC}`, and for
 MEMBER_UPDATED also `"userId": str` and `"removed": bool`; receivers read the current state
-from the database. Publishing never fails the change that caused it.
+from the database. Publishing never fails the change that caused it. Given a tracer, a
+publish is the span `room_event publish` (room id, kind, issue id).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import logging
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+
+from opentelemetry.trace import SpanKind, Tracer
 
 from core.bus import RoomBus
 
@@ -38,10 +41,24 @@ def room_event(kind: RoomEventKind, issue_id: int | None = None, **extra: object
 
 
 async def publish_room_event(
-    bus: RoomBus | None, room_id: object, kind: RoomEventKind, issue_id: int | None = None
+    bus: RoomBus | None,
+    room_id: object,
+    kind: RoomEventKind,
+    issue_id: int | None = None,
+    *,
+    tracer: Tracer | None = None,
 ) -> None:
     """Tell the room's subscribers that something changed. Call after the transaction commits."""
-    await _publish(bus, room_id, room_event(kind, issue_id))
+    if tracer is None:
+        await _publish(bus, room_id, room_event(kind, issue_id))
+        return
+    attributes = {"agilekit.room.id": str(room_id), "agilekit.room_event.kind": kind.value}
+    if issue_id is not None:
+        attributes["agilekit.issue.id"] = str(issue_id)
+    with tracer.start_as_current_span(
+        "room_event publish", kind=SpanKind.PRODUCER, attributes=attributes
+    ):
+        await _publish(bus, room_id, room_event(kind, issue_id))
 
 
 async def publish_member_event(

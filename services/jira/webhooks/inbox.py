@@ -159,6 +159,11 @@ async def store_delivery(identifier: str, payload: dict[str, Any]) -> tuple[int,
     return int(existing), False
 
 
+def trace_subject(delivery_id: int) -> str:
+    """The key its receiving request's traceparent is kept under for the job (core/tracing.py)."""
+    return f"jira-webhook:{delivery_id}"
+
+
 async def enqueue_processing(runtime: Runtime, delivery_id: int) -> bool:
     """Best effort: when the queue is down the sweeper cron processes the row later."""
     if runtime.scheduler is None:
@@ -186,7 +191,9 @@ async def process_delivery(runtime: Runtime, delivery_id: int) -> str:
             return "dead"  # recorded and logged once; retrying would only fail again
         raise
     for room_id, kind, issue_id in changes:
-        await publish_room_event(runtime.bus, room_id, kind, issue_id)
+        await publish_room_event(
+            runtime.bus, room_id, kind, issue_id, tracer=runtime.tracing.tracer
+        )
     if happened_ms is not None:  # applied now: Jira's timestamp -> its room events published
         lag = max(0.0, datetime.now(UTC).timestamp() - happened_ms / 1000)
         runtime.metrics.webhook_apply_lag.observe(lag)
