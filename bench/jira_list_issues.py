@@ -2,8 +2,9 @@
 
 Counts the requests the sandbox received per listing (from its request log; the minimum is
 10) and times whole listings: median and p99 over repeated runs. Baseline, same run and same
-sandbox: a JiraClient in this process paging the same sprint directly (no GraphQL, no
-database, no token lookup). Runs alternate so drift affects both sides alike.
+sandbox: a JiraClient in this process paging the same sprint directly through the same
+token-paged `/rest/software/1.0` list the service uses (no GraphQL, no database, no token
+lookup). Runs alternate so drift affects both sides alike.
 
     .venv/bin/python -m bench.jira_list_issues [--issues 1000] [--page 100] [--runs 15]
 """
@@ -22,7 +23,7 @@ import httpx
 
 from bench.support import jira_app, percentile, scratch_database
 from jira_cloud.client import JiraClient
-from tests.jira_support import SandboxProcess, consent, new_account
+from tests.jira_support import SandboxProcess, complete_in_app, consent, new_account, query_of
 from tests.support import GraphQLClient
 
 ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
@@ -66,6 +67,10 @@ async def connect_server_user(gql: GraphQLClient, server_url: str, sandbox: Sand
     async with httpx.AsyncClient(timeout=30) as http:
         callback = await http.get(f"{server_url}/integrations/jira/callback", params=answer)
     assert callback.status_code == 303, callback.text
+    # The callback only hands code and state to the app, which completes the connection.
+    handed = query_of(callback.headers["location"])
+    payload = await complete_in_app(gql, handed, token)
+    assert payload["errors"] == [], payload
     return token
 
 
@@ -97,15 +102,18 @@ async def list_via_graphql(gql: GraphQLClient, token: str, sprint_id: int, page:
 
 
 async def list_direct(client: JiraClient, sprint_id: int, page: int) -> list[str]:
+    """The endpoint family the service lists sprints with: Jira Software's token-paged
+    `/rest/software/1.0` list (services/jira/issue_lists.py), not agile 1.0's offset pages."""
     keys: list[str] = []
-    start_at: int | None = 0
-    while start_at is not None:
-        result = await client.sprint_issues(
-            sprint_id, start_at, page, story_points_fields=STORY_POINTS
+    token: str | None = None
+    while True:
+        result = await client.software_sprint_issues(
+            sprint_id, token, page, story_points_fields=STORY_POINTS
         )
         keys += [issue.key for issue in result.items]
-        start_at = result.next_start_at
-    return keys
+        if result.is_last or result.next_page_token is None:
+            return keys
+        token = result.next_page_token
 
 
 async def timed(sandbox: SandboxProcess, listing: Any, expected: set[str]) -> tuple[float, int]:

@@ -160,6 +160,10 @@ async def jira_app(database_url: str, sandbox_url: str) -> AsyncIterator[JiraApp
         PUBLIC_URL=f"http://127.0.0.1:{port}",
         ATLASSIAN_AUTH_URL=f"{sandbox_url}/auth",
         ATLASSIAN_API_URL=f"{sandbox_url}/api",
+        # The request budget paces Jira calls on purpose (5/s per site): off here, so the
+        # figures are the server's own cost against a direct client that has no budget.
+        JIRA_RATE_PER_SECOND="0",
+        JIRA_SITE_RATE_PER_SECOND="0",
     )
     server = Uvicorn("app:create_app", env, port=port).start()
     app = JiraApp(server, GraphQLClient(server.url), make_jira_http())
