@@ -15,7 +15,6 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.bus import RoomBus
-from core.db import update_rows
 from core.errors import ErrorCode, ServiceError, invalid
 from core.text import storable
 from jira_cloud.adf import adf_to_text
@@ -32,6 +31,7 @@ from models.users import User
 from services.jira.browse import jira_call
 from services.jira.clients import client_for_active
 from services.jira.connection import require_connection
+from services.jira.import_rows import insert_issues, insert_links, update_issues, update_links
 from services.jira.subtasks import parent_key, with_parent
 from services.rooms.events import RoomEventKind, publish_room_event
 from services.rooms.rooms import MAX_TITLE, require_issue_room, require_member
@@ -195,30 +195,8 @@ async def _upsert(
         known = [issue for issue in ordered if issue.id in existing]
         await require_issue_room(room.id, len(fresh))
         updated_ids = await _update(connection, existing, known, now)
-        created_ids = await _create(room, target, fresh, now)
+        created_ids = await _create(connection, room, target, fresh, now)
     return created_ids, updated_ids
-
-
-# One statement per table whatever the number of issues (arrays, not one CASE arm per row).
-_UPDATE_ISSUES = """
-UPDATE room_issues AS i SET title = u.title, description = u.description, updated_at = $4
-FROM unnest($1::bigint[], $2::varchar[], $3::text[]) AS u(id, title, description)
-WHERE i.id = u.id"""
-_UPDATE_LINKS = """
-UPDATE jira_issue_links AS l
-SET "key" = u.key, url = u.url, jira_updated_at = u.jira_updated_at, last_synced_at = $6,
-    deleted_in_jira = FALSE, parent_key = u.parent_key
-FROM unnest($1::bigint[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::varchar[])
-    AS u(id, key, url, jira_updated_at, parent_key)
-WHERE l.id = u.id"""
-# The embedded SQLite twins: the same parameters, one row at a time.
-_UPDATE_ISSUE_SQLITE = """
-UPDATE room_issues SET title = ?2, description = ?3, updated_at = ?4 WHERE id = ?1"""
-_UPDATE_LINK_SQLITE = """
-UPDATE jira_issue_links
-SET "key" = ?2, url = ?3, jira_updated_at = ?4, parent_key = ?5, last_synced_at = ?6,
-    deleted_in_jira = 0
-WHERE id = ?1"""
 
 
 async def _update(
@@ -242,58 +220,46 @@ async def _update(
             watermark = jira_updated or watermark
             parent = parent_key(parent_of(jira_issue))
         link_rows.append((link.id, jira_issue.key, jira_issue.url, watermark, parent))
-    await update_rows(
-        connection, fresh, [now], postgres=_UPDATE_ISSUES, sqlite=_UPDATE_ISSUE_SQLITE
-    )
-    await update_rows(
-        connection, link_rows, [now], postgres=_UPDATE_LINKS, sqlite=_UPDATE_LINK_SQLITE
-    )
+    await update_issues(connection, fresh, now)
+    await update_links(connection, link_rows, now)
     return {issue.id: existing[issue.id].issue_id for issue in issues}
 
 
 async def _create(
-    room: Room, target: ImportTarget, issues: list[JiraIssue], now: datetime
+    connection: BaseDBAsyncClient,
+    room: Room,
+    target: ImportTarget,
+    issues: list[JiraIssue],
+    now: datetime,
 ) -> dict[str, int]:
     if not issues:
         return {}
     last = (
         await Issue.filter(room_id=room.id)
+        .using_db(connection)
         .order_by("-position")
         .first()
         .values_list("position", flat=True)
     )
     first = int(last or 0) + 1  # type: ignore[arg-type]
-    positions = list(range(first, first + len(issues)))
-    await Issue.bulk_create(
-        [
-            Issue(
-                room_id=room.id,
-                position=position,
-                title=_title(issue),
-                description=_description(issue),
-                created_at=now,
-                updated_at=now,
-            )
-            for position, issue in zip(positions, issues, strict=True)
-        ]
-    )
-    rows = await Issue.filter(room_id=room.id, position__in=positions).values_list("position", "id")
-    id_at = dict(rows)  # type: ignore[arg-type]
-    ids = [int(id_at[position]) for position in positions]
-    await JiraIssueLink.bulk_create(
-        [
-            JiraIssueLink(
-                issue_id=issue_id,
-                connection_id=target.connection_id,
-                cloud_id=target.client.cloud_id,
-                jira_issue_id=issue.id,
-                key=issue.key,
-                url=issue.url,
-                last_synced_at=now,
-                jira_updated_at=_parse_updated(issue.updated),
-                parent_key=parent_key(parent_of(issue)),
-            )
-            for issue_id, issue in zip(ids, issues, strict=True)
-        ]
-    )
+    rows = [
+        (position, _title(issue), _description(issue))
+        for position, issue in enumerate(issues, start=first)
+    ]
+    ids = await insert_issues(connection, room.id, rows, now)
+    cloud_id = target.client.cloud_id
+    links = [
+        (
+            issue_id,
+            target.connection_id,
+            cloud_id,
+            issue.id,
+            issue.key,
+            issue.url,
+            _parse_updated(issue.updated),
+            parent_key(parent_of(issue)),
+        )
+        for issue_id, issue in zip(ids, issues, strict=True)
+    ]
+    await insert_links(connection, links, now)
     return {issue.id: issue_id for issue_id, issue in zip(ids, issues, strict=True)}
