@@ -3,7 +3,9 @@
 1. Plain leaf fields (a Strawberry field with no resolver, permission or extension whose type is
    a scalar or enum) are read and serialized directly, skipping resolve-info construction and
    the generic completion machinery; anything unusual falls back to the normal path, which then
-   reports errors exactly as before. A room page is hundreds of such fields.
+   reports errors exactly as before. A room page is hundreds of such fields. A plain field of
+   an object type whose selected fields are all plain (recursively) is read the same way: a
+   connection's `edges { cursor node { ... } }` is one loop per page.
 2. Subscription events are executed once for every subscriber that would get the same result.
    Room events fan out to hundreds of subscribers per process. When a subscription's source yields
 a payload object carrying `shared_results` (a dict), the event's execution is keyed by
@@ -20,7 +22,6 @@ import json
 from typing import Any
 
 from graphql import (
-    GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
     OperationType,
@@ -35,7 +36,9 @@ SHARED_RESULTS = "shared_results"
 _BASIC_RESOLVER = "_get_basic_result"  # Strawberry's resolver for fields that are plain data
 
 
-LeafPlan = tuple[tuple[str, Any, GraphQLLeafType, bool], ...]
+# (response key, resolver, leaf type or object type, non-null, the object's plan or None)
+LeafStep = tuple[str, Any, Any, bool, "LeafPlan | None"]
+LeafPlan = tuple[LeafStep, ...]
 
 
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -127,8 +130,9 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _leaf_step(
         self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList
-    ) -> tuple[str, Any, GraphQLLeafType, bool] | None:
-        """(name, resolver, leaf type, non-null) for a plain leaf field, else None."""
+    ) -> LeafStep | None:
+        """A plain leaf field's step, or a plain object field's (its selection all plain);
+        else None."""
         node = field_details_list[0].node
         field_def = parent_type.fields.get(node.name.value)
         if field_def is None or node.arguments or len(field_details_list) != 1:
@@ -140,9 +144,13 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return None
         non_null = isinstance(field_def.type, GraphQLNonNull)
         inner = field_def.type.of_type if non_null else field_def.type
-        if not is_leaf_type(inner):
-            return None
-        return node.name.value, resolve, inner, non_null  # type: ignore[return-value]
+        if is_leaf_type(inner):
+            return node.name.value, resolve, inner, non_null, None
+        if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
+            plan = self._leaf_plan(inner, field_details_list)
+            if plan:
+                return node.name.value, resolve, inner, non_null, plan
+        return None
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         results = getattr(self.root_value, SHARED_RESULTS, None)
@@ -186,15 +194,23 @@ def _plain_objects(plan: LeafPlan, items: list[Any], non_null: bool) -> list[Any
     return completed
 
 
-def _read_leaf(step: tuple[str, Any, GraphQLLeafType, bool], source: Any) -> Any:
+def _read_leaf(step: LeafStep, source: Any) -> Any:
     """The serialized value, or _SLOW_PATH when the normal path must handle (and report) it."""
-    _, resolve, leaf, non_null = step
+    _, resolve, leaf, non_null, plan = step
     try:
         value = resolve(source)
     except Exception:
         return _SLOW_PATH
     if value is None:
         return _SLOW_PATH if non_null else None
+    if plan is not None:
+        data: dict[str, Any] = {}
+        for inner in plan:
+            read = _read_leaf(inner, value)
+            if read is _SLOW_PATH:
+                return _SLOW_PATH
+            data[inner[0]] = read
+        return data
     try:
         coerced = leaf.coerce_output_value(value)
     except Exception:

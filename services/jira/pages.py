@@ -115,10 +115,16 @@ def token_page(
     items = page.items[skip : skip + size]
     truncated = len(page.items) > skip + size
     tag = {"l": listing} if listing is not None else {}
+    # encode_cursor({"t": token, "k": index} | tag) for every item, its JSON built once
+    head = '{"t":' + json.dumps(token) + ',"k":'
+    tail = ("," + json.dumps(tag, separators=(",", ":"))[1:]) if tag else "}"
     edges = []
     for index, item in enumerate(items, start=skip + 1):
-        at_page_end = index == len(page.items) and page.next_page_token is not None
-        position = {"t": page.next_page_token, "k": 0} if at_page_end else {"t": token, "k": index}
-        edges.append((encode_cursor(position | tag), item))
+        if index == len(page.items) and page.next_page_token is not None:  # at the page's end
+            cursor = encode_cursor({"t": page.next_page_token, "k": 0} | tag)
+        else:
+            raw = f"{head}{index}{tail}".encode()
+            cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        edges.append((cursor, item))
     has_next = truncated or not page.is_last
     return BrowsePage(edges, has_next, edges[-1][0] if edges else after)

@@ -28,9 +28,20 @@ class Leaf:
 
 
 @strawberry.type
+class Pair:
+    """A connection's edge: a cursor and a plain object node."""
+
+    cursor: str
+    node: Leaf
+    maybe: Leaf | None = None
+
+
+@strawberry.type
 class Box:
     label: str
     leaves: list[Leaf]
+    pairs: list[Pair]
+    bad_pairs: list[Pair]
     maybe_leaves: list[Leaf | None]
     broken: str  # non-null, but the data below sets None for one box
 
@@ -56,9 +67,20 @@ def boxes() -> list[Box]:
     leaves = [
         Leaf(name=f"n{i}", note=None if i % 2 else "x", color=Color.RED, count=i) for i in range(3)
     ]
+    pairs = [
+        Pair(cursor=f"c{i}", node=leaf, maybe=leaf if i else None) for i, leaf in enumerate(leaves)
+    ]
+    broken_pair = Pair(cursor="x", node=None)  # type: ignore[arg-type]
     return [
-        Box(label="a", leaves=leaves, maybe_leaves=[leaves[0], None], broken="ok"),
-        Box(label="b", leaves=[], maybe_leaves=[], broken=None),  # type: ignore[arg-type]
+        Box(
+            label="a",
+            leaves=leaves,
+            pairs=pairs,
+            bad_pairs=[],
+            maybe_leaves=[leaves[0], None],
+            broken="ok",
+        ),
+        Box(label="b", leaves=[], pairs=[], bad_pairs=[broken_pair], maybe_leaves=[], broken=None),  # type: ignore[arg-type]
     ]
 
 
@@ -91,6 +113,9 @@ QUERIES = [
     "{ boxes { computed leaves { __typename name } } }",
     "query($y: Boolean!) { boxes { leaves { name note @include(if: $y) } } }",
     "fragment F on Leaf { name count } { boxes { leaves { ...F ... on Leaf { color } } } }",
+    "{ boxes { label pairs { cursor node { name color } maybe { count } } } }",
+    "{ boxes { pairs { node { name computed: __typename } } } }",
+    "{ boxes { badPairs { cursor node { name } } } }",
     "{ boxes { label broken } }",  # a non-null violation must surface the same error
 ]
 
@@ -106,6 +131,32 @@ async def test_fast_paths_answer_like_the_normal_path() -> None:
         ], query
     broken = await fast.execute(QUERIES[-1])
     assert broken.errors and "non-nullable" in broken.errors[0].message
+
+
+async def test_plain_nested_objects_are_read_in_one_loop(monkeypatch: Any) -> None:
+    """An edge's plain node is read with its edge: no per-edge field execution."""
+    _, fast = schemas()
+    owner = next(c for c in FastExecutionContext.__mro__[1:] if "execute_field" in c.__dict__)
+    original = owner.execute_field
+    executed: list[str] = []
+
+    def counting(self: Any, parent_type: Any, *args: Any) -> Any:
+        executed.append(parent_type.name)
+        return original(self, parent_type, *args)
+
+    monkeypatch.setattr(owner, "execute_field", counting)
+    result = await fast.execute("{ boxes { pairs { cursor node { name count } } } }")
+    assert result.data is not None
+    assert result.data["boxes"][0]["pairs"][1] == {
+        "cursor": "c1",
+        "node": {"name": "n1", "count": 1},
+    }
+    assert executed == ["Query", "Box", "Box"], executed  # boxes, then each box's pairs
+    executed.clear()
+    result = await fast.execute("{ boxes { badPairs { cursor node { name count } } } }")
+    # box b's pair has a null non-null node: the normal path reports it (and nulls up to data)
+    assert [e.path for e in result.errors or []] == [["boxes", 1, "badPairs", 0, "node"]]
+    assert executed == ["Query", "Box", "Box", "Pair"], executed  # only it falls back
 
 
 async def next_result(schema: strawberry.Schema, payload: Any) -> Any:
