@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -40,6 +41,7 @@ from services.runtime import Runtime
 MAX_KEYS = 100
 IMPORT_FIELDS = ("summary", "description", "status", "issuetype", "updated", "parent")
 _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-[1-9][0-9]*$")
+_LINK_COLUMNS = ("id", "jira_issue_id", "issue_id", "jira_updated_at", "parent_key")
 
 
 @dataclass
@@ -189,19 +191,20 @@ async def _upsert(
             issue__room_id=room.id,
             cloud_id=cloud_id,
             jira_issue_id__in=[issue.id for issue in ordered],
-        )
-        existing = {link.jira_issue_id: link for link in links}
+        ).values(*_LINK_COLUMNS)  # rows, not models: read once, written back by _update
+        existing = {link["jira_issue_id"]: link for link in links}
         fresh = [issue for issue in ordered if issue.id not in existing]
         known = [issue for issue in ordered if issue.id in existing]
-        await require_issue_room(room.id, len(fresh))
+        # Re-imports add nothing: no capacity to check (every addition is checked by it).
+        last = await require_issue_room(room.id, len(fresh)) if fresh else 0
         updated_ids = await _update(connection, existing, known, now)
-        created_ids = await _create(connection, room, target, fresh, now)
+        created_ids = await _create(connection, room, target, fresh, now, last)
     return created_ids, updated_ids
 
 
 async def _update(
     connection: BaseDBAsyncClient,
-    existing: dict[str, JiraIssueLink],
+    existing: dict[str, dict[str, Any]],
     issues: list[JiraIssue],
     now: datetime,
 ) -> dict[str, int]:
@@ -211,18 +214,18 @@ async def _update(
     link_rows: list[tuple[int, str, str, datetime | None, str | None]] = []
     for jira_issue in issues:
         link = existing[jira_issue.id]
-        watermark = link.jira_updated_at
+        watermark = link["jira_updated_at"]
         jira_updated = _parse_updated(jira_issue.updated)
-        parent = link.parent_key
+        parent = link["parent_key"]
         # A webhook may have applied a newer state since our fetch: keep it.
         if not (watermark and jira_updated and jira_updated < watermark):
-            fresh.append((link.issue_id, _title(jira_issue), _description(jira_issue)))
+            fresh.append((link["issue_id"], _title(jira_issue), _description(jira_issue)))
             watermark = jira_updated or watermark
             parent = parent_key(parent_of(jira_issue))
-        link_rows.append((link.id, jira_issue.key, jira_issue.url, watermark, parent))
+        link_rows.append((link["id"], jira_issue.key, jira_issue.url, watermark, parent))
     await update_issues(connection, fresh, now)
     await update_links(connection, link_rows, now)
-    return {issue.id: existing[issue.id].issue_id for issue in issues}
+    return {issue.id: existing[issue.id]["issue_id"] for issue in issues}
 
 
 async def _create(
@@ -231,20 +234,14 @@ async def _create(
     target: ImportTarget,
     issues: list[JiraIssue],
     now: datetime,
+    last_position: int,
 ) -> dict[str, int]:
+    """New issues after the room's last position, and their links."""
     if not issues:
         return {}
-    last = (
-        await Issue.filter(room_id=room.id)
-        .using_db(connection)
-        .order_by("-position")
-        .first()
-        .values_list("position", flat=True)
-    )
-    first = int(last or 0) + 1  # type: ignore[arg-type]
     rows = [
         (position, _title(issue), _description(issue))
-        for position, issue in enumerate(issues, start=first)
+        for position, issue in enumerate(issues, start=last_position + 1)
     ]
     ids = await insert_issues(connection, room.id, rows, now)
     cloud_id = target.client.cloud_id

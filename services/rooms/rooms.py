@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from tortoise.functions import Count, Max
 from tortoise.transactions import in_transaction
 
 from core.bus import RoomBus
@@ -261,14 +262,7 @@ async def add_issue(
     async with in_transaction():
         # Lock the room so concurrent additions get distinct, gap-free positions.
         await Room.filter(id=room.id).select_for_update().first()  # (values() drops FOR UPDATE)
-        await require_issue_room(room.id, 1)
-        last = (
-            await Issue.filter(room_id=room.id)
-            .order_by("-position")
-            .first()
-            .values_list("position", flat=True)
-        )
-        position = (last or 0) + 1
+        position = await require_issue_room(room.id, 1) + 1
         issue = await Issue.create(
             room_id=room.id, position=position, title=title, description=description
         )
@@ -276,15 +270,23 @@ async def add_issue(
     return issue
 
 
-async def require_issue_room(room_id: uuid.UUID, adding: int) -> None:
-    """VALIDATION unless `adding` more issues fit the room (call under the room's lock)."""
-    present = await Issue.filter(room_id=room_id).count()
+async def require_issue_room(room_id: uuid.UUID, adding: int) -> int:
+    """VALIDATION unless `adding` more issues fit the room (call under the room's lock);
+    returns the room's last position (0 when it has none), read by the same statement."""
+    row = await (
+        Issue.filter(room_id=room_id)
+        .annotate(present=Count("id"), last=Max("position"))
+        .first()
+        .values("present", "last")
+    )
+    present, last = int(row["present"] or 0) if row else 0, int(row["last"] or 0) if row else 0
     if present + adding > MAX_ISSUES_PER_ROOM:
         raise ServiceError(
             ErrorCode.NOT_ALLOWED,
             f"A room holds at most {MAX_ISSUES_PER_ROOM} issues ({present} now): "
             "remove some first.",
         )
+    return last
 
 
 async def remove_issue(user: User, issue_id: str | int, bus: RoomBus | None) -> Issue:

@@ -13,7 +13,7 @@ from models.rooms import Issue
 from models.users import User
 from services.jira import importing as jira_import
 from services.jira.connection import select_site
-from services.rooms.rooms import create_room
+from services.rooms.rooms import MAX_ISSUES_PER_ROOM, create_room
 from services.runtime import Runtime
 from tests.jira_support import Sandbox, connect_user, make_user, new_account
 from tests.resolvers.test_rooms_query_count import counted_queries
@@ -112,3 +112,45 @@ async def test_a_newer_webhook_state_is_not_overwritten(
     assert again.updated == 1 and again.issues[0].title == "Newer, from a webhook"
     link = await JiraIssueLink.get(issue_id=issue_id)
     assert link.jira_updated_at == future and link.last_synced_at > first.issues[0].created_at
+
+
+async def test_imports_follow_the_room_and_re_imports_add_nothing(
+    runtime: Runtime, globex_user: User, jira_sandbox: Sandbox
+) -> None:
+    keys = await plat_issues(jira_sandbox, 3)
+    room = await create_room(globex_user, "positions")
+    await RoomJiraMapping.create(room_id=room.id, cloud_id=ACME, project_key="PLAT")
+    await Issue.create(room_id=room.id, position=1, title="typed in")
+    await Issue.create(room_id=room.id, position=4, title="after a removal")
+    first = await jira_import.import_issues(runtime, globex_user, str(room.id), keys, None)
+    assert (first.created, first.updated) == (3, 0)
+    assert [issue.position for issue in first.issues] == [5, 6, 7]  # after the last, key order
+    links = await JiraIssueLink.filter(issue__room_id=room.id).order_by("issue_id")
+    assert [link.key for link in links] == keys
+    assert all(
+        (link.push_status, link.deleted_in_jira, link.in_sprint, link.pushed_estimate)
+        == ("NOT_PUSHED", False, True, None)
+        for link in links
+    )
+    assert [link.issue_id for link in links] == [issue.id for issue in first.issues]
+    again = await jira_import.import_issues(runtime, globex_user, str(room.id), keys, None)
+    assert (again.created, again.updated) == (0, 3)
+    assert [issue.id for issue in again.issues] == [issue.id for issue in first.issues]
+    assert await Issue.filter(room_id=room.id).count() == 5
+    assert await JiraIssueLink.filter(issue__room_id=room.id).count() == 3
+
+
+async def test_an_import_that_does_not_fit_the_room_writes_nothing(
+    runtime: Runtime, globex_user: User, jira_sandbox: Sandbox
+) -> None:
+    keys = await plat_issues(jira_sandbox, 2)
+    room = await create_room(globex_user, "almost full")
+    await RoomJiraMapping.create(room_id=room.id, cloud_id=ACME, project_key="PLAT")
+    await Issue.bulk_create(
+        [Issue(room_id=room.id, position=n, title=f"{n}") for n in range(1, MAX_ISSUES_PER_ROOM)]
+    )
+    with pytest.raises(ServiceError) as full:
+        await jira_import.import_issues(runtime, globex_user, str(room.id), keys, None)
+    assert full.value.code == ErrorCode.NOT_ALLOWED
+    assert await Issue.filter(room_id=room.id).count() == MAX_ISSUES_PER_ROOM - 1
+    assert not await JiraIssueLink.filter(issue__room_id=room.id).exists()
