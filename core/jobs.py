@@ -9,7 +9,7 @@ import logging
 import time
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from arq.connections import ArqRedis
@@ -78,6 +78,12 @@ return 1
 """
 
 
+@dataclasses.dataclass(frozen=True)
+class QueueStats:
+    queued: int  # waiting to run, deferred ones included
+    oldest_due_age_s: float  # how long the oldest job that is due has waited (0.0: none)
+
+
 class ArqJobQueue:
     """Enqueues onto the arq queue that `agilekit worker` processes."""
 
@@ -114,6 +120,14 @@ class ArqJobQueue:
         created = await self.redis.eval(_ENQUEUE_SCRIPT, 3, *keys, expires_ms, job, score, key)
         return bool(created)
 
+    async def stats(self) -> QueueStats:
+        """From the queue's sorted set (scores: when each job is due, in ms)."""
+        key, now_ms = self.redis.default_queue_name, time.time() * 1000
+        queued = await self.redis.zcard(key)
+        due = await self.redis.zrangebyscore(key, "-inf", now_ms, start=0, num=1, withscores=True)
+        oldest = max(0.0, (now_ms - due[0][1]) / 1000) if due else 0.0
+        return QueueStats(int(queued), oldest)
+
     async def close(self) -> None:
         await self.redis.aclose()
         await self.redis.connection_pool.disconnect()
@@ -125,6 +139,7 @@ class _Job:
     function: Function
     args: tuple[Any, ...]
     enqueue_time: datetime
+    due_at: datetime
     task: asyncio.Task[None] | None = None
     running: bool = False
 
@@ -191,10 +206,17 @@ class InProcessJobQueue:
         # The same JSON round trip as arq: what runs here also runs on a worker.
         raw = serialize_job(name, args, {}, None, 0, serializer=serialize)
         wire_args = tuple(deserialize_job_raw(raw, deserializer=deserialize)[1])
-        job = _Job(job_id, function, wire_args, datetime.now(UTC))
+        now = datetime.now(UTC)
+        job = _Job(job_id, function, wire_args, now, now + timedelta(seconds=defer_by or 0.0))
         self._jobs[job_id] = job
         job.task = asyncio.create_task(self._run(job, defer_by or 0.0), name=f"job:{name}")
         return True
+
+    async def stats(self) -> QueueStats:
+        now = datetime.now(UTC)
+        waiting = [job for job in self._jobs.values() if not job.running]
+        due = [job.due_at for job in waiting if job.due_at <= now]
+        return QueueStats(len(waiting), (now - min(due)).total_seconds() if due else 0.0)
 
     async def join(self) -> None:
         """Wait until no job is queued or running (deferred ones included)."""

@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
-import time
 from collections.abc import Generator, Iterable, Sequence
 
 import uvicorn
@@ -80,15 +79,9 @@ async def read_scrape_gauges(runtime: Runtime) -> None:
 
 async def queue_stats(jobs: JobQueue | None) -> tuple[int, float]:
     """(jobs queued, seconds the oldest due one has waited)."""
-    now_ms = time.time() * 1000
-    if isinstance(jobs, ArqJobQueue):
-        key = jobs.redis.default_queue_name
-        queued = await jobs.redis.zcard(key)
-        due = await jobs.redis.zrangebyscore(key, "-inf", now_ms, start=0, num=1, withscores=True)
-        oldest = max(0.0, (now_ms - due[0][1]) / 1000) if due else 0.0
-        return int(queued), oldest
-    if isinstance(jobs, InProcessJobQueue):
-        return sum(not job.running for job in jobs._jobs.values()), 0.0
+    if isinstance(jobs, ArqJobQueue | InProcessJobQueue):
+        stats = await jobs.stats()
+        return stats.queued, stats.oldest_due_age_s
     return 0, 0.0
 
 

@@ -15,7 +15,7 @@ from arq.cron import cron
 from arq.jobs import SerializationError
 from arq.worker import Retry, func
 
-from core.jobs import InProcessJobQueue, deserialize, queue_name, serialize
+from core.jobs import InProcessJobQueue, QueueStats, deserialize, queue_name, serialize
 from core.settings import Settings
 from tests.jobs.support import arq_queue, job_settings, run_burst_worker
 
@@ -235,3 +235,28 @@ async def test_arq_queue_defers_and_keeps_job_ids_under_the_prefix(settings: Set
         score = await queue.redis.zscore(queue_name(settings), job_key)
         assert await queue.redis.exists(f"arq:job:{job_key}")
     assert score is not None and 29_000 <= score - before_ms <= 31_000
+
+
+async def test_in_process_stats_count_waiting_jobs_and_the_oldest_due_one() -> None:
+    queue = InProcessJobQueue(TEST_FUNCTIONS, max_jobs=1)
+    try:
+        assert await queue.stats() == QueueStats(0, 0.0)
+        await queue.enqueue("sleep_for", new_token(), 0.4)  # takes the only slot
+        await queue.enqueue("record", new_token())  # due now, waits for the slot
+        await queue.enqueue("record", new_token(), defer_by=60)  # not due yet
+        await asyncio.sleep(0.2)
+        stats = await queue.stats()
+        assert stats.queued == 2 and 0.15 <= stats.oldest_due_age_s < 1.0
+    finally:
+        await queue.close()  # drops the deferred one
+
+
+async def test_arq_stats_read_the_queue(settings: Settings) -> None:
+    async with arq_queue(settings) as queue:
+        assert await queue.stats() == QueueStats(0, 0.0)
+        await queue.enqueue("record", new_token())
+        await queue.enqueue("record", new_token(), defer_by=60)
+        await asyncio.sleep(0.2)
+        stats = await queue.stats()
+        await queue.redis.delete(queue_name(settings))
+    assert stats.queued == 2 and 0.15 <= stats.oldest_due_age_s < 5.0
