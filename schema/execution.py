@@ -19,11 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from operator import attrgetter
 from typing import Any
 
 from graphql import (
+    GraphQLID,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLString,
     OperationType,
     Undefined,
     is_leaf_type,
@@ -145,11 +148,11 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         non_null = isinstance(field_def.type, GraphQLNonNull)
         inner = field_def.type.of_type if non_null else field_def.type
         if is_leaf_type(inner):
-            return node.name.value, resolve, inner, non_null, None
+            return node.name.value, _reader(resolve), inner, non_null, None
         if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
             plan = self._leaf_plan(inner, field_details_list)
             if plan:
-                return node.name.value, resolve, inner, non_null, plan
+                return node.name.value, _reader(resolve), inner, non_null, plan
         return None
 
     def execute_operation(self, serially: bool | None = None) -> Any:
@@ -174,6 +177,22 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 
 _SLOW_PATH = object()
+_STRING_LEAVES = (GraphQLString, GraphQLID)  # serialize a str as itself
+
+
+def _reader(resolve: Any) -> Any:
+    """Strawberry's basic resolver is `getattr(source, python_name)` behind two calls: read
+    the attribute directly when that is all it does (else keep the resolver)."""
+    cells = dict(zip(resolve.__code__.co_freevars, resolve.__closure__ or (), strict=True))
+    field = cells["field"].cell_contents if "field" in cells else None
+    if (
+        field is None
+        or getattr(field, "base_resolver", True) is not None
+        or getattr(field, "default_resolver", None) is not getattr
+        or not isinstance(getattr(field, "python_name", None), str)
+    ):
+        return resolve
+    return attrgetter(field.python_name)
 
 
 def _plain_objects(plan: LeafPlan, items: list[Any], non_null: bool) -> list[Any] | None:
@@ -211,6 +230,8 @@ def _read_leaf(step: LeafStep, source: Any) -> Any:
                 return _SLOW_PATH
             data[inner[0]] = read
         return data
+    if type(value) is str and leaf in _STRING_LEAVES:
+        return value
     try:
         coerced = leaf.coerce_output_value(value)
     except Exception:
