@@ -19,7 +19,7 @@ def jira_client(runtime: Runtime, connection: JiraConnection, site: JiraSite) ->
         runtime.jira_http,
         runtime.settings.api_base_url,
         site.cloud_id,
-        ConnectionTokens(runtime, connection.id),
+        ConnectionTokens(runtime, connection.id, loaded=connection),
         site_url=site.url,
         budget=runtime.jira_budget,
         observer=MetricsObserver(runtime.metrics, runtime.tracing.tracer),

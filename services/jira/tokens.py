@@ -65,6 +65,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _usable(row: JiraConnection) -> JiraConnection:
+    if row.status == JiraConnectionStatus.NEEDS_REAUTH:
+        raise JiraNeedsReauth()
+    return row
+
+
 def _expiring(row: JiraConnection, within: timedelta) -> bool:
     return row.access_expires_at <= _now() + within
 
@@ -72,13 +78,19 @@ def _expiring(row: JiraConnection, within: timedelta) -> bool:
 class ConnectionTokens:
     """Token provider for one connection (cheap; build one per request or job)."""
 
-    def __init__(self, runtime: Runtime, connection_id: int) -> None:
+    def __init__(
+        self, runtime: Runtime, connection_id: int, loaded: JiraConnection | None = None
+    ) -> None:
+        """`loaded`: the connection's row just read by the caller, used by the first
+        access_token instead of reading it again (a refresh always re-reads under the lock)."""
         self.runtime = runtime
         self.connection_id = connection_id
         self._keyring = keyring_for(runtime.settings)
+        self._loaded = loaded if loaded is not None and loaded.id == connection_id else None
 
     async def access_token(self) -> str:
-        row = await self._load()
+        row, self._loaded = self._loaded, None
+        row = _usable(row) if row is not None else await self._load()
         if not _expiring(row, REFRESH_MARGIN):
             await self._touch(row)
             return unseal(self._keyring, row, ACCESS_FIELD)
@@ -112,9 +124,7 @@ class ConnectionTokens:
         row = await JiraConnection.get_or_none(id=self.connection_id)
         if row is None:
             raise JiraNotConnected()
-        if row.status == JiraConnectionStatus.NEEDS_REAUTH:
-            raise JiraNeedsReauth()
-        return row
+        return _usable(row)
 
     async def _touch(self, row: JiraConnection) -> None:
         now = _now()

@@ -31,6 +31,7 @@ from tests.jira_support import (
     sandbox_settings,
     token_calls,
 )
+from tests.resolvers.test_rooms_query_count import counted_queries
 from tests.support import REDIS_URL, free_port
 from wiring import build_runtime
 
@@ -250,3 +251,23 @@ async def test_cron_refreshes_what_is_due_and_nothing_else(
     assert versions[old_refresh.id] == old_refresh.version + 1
     renewed = await JiraConnection.get(id=old_refresh.id)
     assert renewed.refresh_issued_at > now - timedelta(minutes=1)
+
+
+async def test_a_row_just_read_serves_the_first_access_token_without_a_second_read(
+    runtimes: RuntimeFactory, jira_sandbox: Sandbox
+) -> None:
+    runtime = await runtimes()
+    connection = await connected(runtime, jira_sandbox)
+    expected = await ConnectionTokens(runtime, connection.id).access_token()
+    loaded = await JiraConnection.get(id=connection.id)
+    tokens = ConnectionTokens(runtime, connection.id, loaded=loaded)
+    with counted_queries() as queries:
+        assert await tokens.access_token() == expected
+    assert not [q for q in queries if q.lstrip().upper().startswith("SELECT")], queries
+    with counted_queries() as queries:
+        assert await tokens.access_token() == expected  # later calls read the row again
+    assert any(q.lstrip().upper().startswith("SELECT") for q in queries), queries
+
+    loaded.status = JiraConnectionStatus.NEEDS_REAUTH  # what the row said is what counts
+    with pytest.raises(JiraNeedsReauth):
+        await ConnectionTokens(runtime, connection.id, loaded=loaded).access_token()
