@@ -22,6 +22,7 @@ from jira_cloud import webhooks_api
 from jira_cloud.client import JiraClient
 from models.jira import JiraConnection, JiraWebhookRegistration, WebhookStatus
 from services.jira.clients import client_for_connection
+from services.jira.tokens import JiraNeedsReauth
 from services.jira.webhooks.registrations import copy_to_mappings, refresh_all
 from services.runtime import Runtime
 
@@ -85,7 +86,9 @@ async def check_sites(runtime: Runtime) -> int:
             marked += await check_site(client, registrations)
         except jira.JiraError as error:  # the next run looks again
             log.warning("webhooks of connection %s not listed: %s", connection_id, error.message)
-        except Exception:  # e.g. the grant needs consent: one connection must not stop the rest
+        except JiraNeedsReauth:  # an expected state: the user must reconnect
+            log.warning("webhooks of connection %s not listed: it needs re-consent", connection_id)
+        except Exception:  # one connection must not stop the rest
             log.exception("webhooks of connection %s on %s not checked", connection_id, cloud_id)
     return marked
 

@@ -16,6 +16,7 @@ from models.users import User
 from services.jira.clients import client_for
 from services.jira.connection import disconnect
 from services.jira.mapping import MappingInput, remove_mapping, set_mapping
+from services.jira.webhooks import reconcile as webhook_check
 from services.jira.webhooks import registrations as jira_webhook_registry
 from services.rooms.rooms import RoomAccessDenied, create_room, join_room
 from services.runtime import Runtime
@@ -228,6 +229,21 @@ async def test_refresh_of_a_revoked_grant_is_skipped_with_a_warning(
     records = [r for r in caplog.records if r.name == "services.jira.webhooks.registrations"]
     assert [r.levelname for r in records] == ["WARNING"] and records[0].exc_info is None
     assert "reconnect Jira" in records[0].getMessage()
+
+
+async def test_the_webhook_check_of_a_revoked_grant_is_a_warning(
+    runtime: Runtime, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    owner, account = await connected_owner(runtime, sandbox)
+    room = await create_room(owner, "Revoked check")
+    await set_mapping(runtime, owner, str(room.id), MappingInput("PLAT"))
+    await sandbox.admin("POST", "/tokens/revoke", json={"accountId": account})
+    await sandbox.admin("POST", "/tokens/expire", json={"accountId": account})
+    with caplog.at_level(logging.WARNING, logger="services.jira.webhooks.reconcile"):
+        await webhook_check.check_sites(runtime)
+    records = [r for r in caplog.records if r.name == "services.jira.webhooks.reconcile"]
+    assert records and {r.levelname for r in records} == {"WARNING"}
+    assert all(r.exc_info is None for r in records)
 
 
 async def test_disconnect_deletes_the_webhooks_in_jira(runtime: Runtime, sandbox: Sandbox) -> None:
