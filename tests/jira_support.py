@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ import httpx
 import pytest
 
 from core.settings import Settings
+from models.jira import EstimatePushStatus, JiraConnection, JiraIssueLink
+from models.rooms import Issue
 from models.users import Plan, User
 from sandbox import SandboxConfig, create_sandbox_app
 from sandbox.state import SandboxState
@@ -350,3 +353,28 @@ async def eventually(check: Callable[[], Awaitable[bool]], within: float = 10) -
     while not await check():
         assert time.monotonic() < deadline, "condition not reached in time"
         await asyncio.sleep(0.05)
+
+
+@dataclass
+class Linked:
+    """A room issue linked to a sandbox issue."""
+
+    issue: Issue
+    link: JiraIssueLink
+    jira_id: str
+    key: str
+
+
+async def link_issue(issue: Issue, connection: JiraConnection, created: dict[str, Any]) -> Linked:
+    """Link `issue` to the sandbox issue `created` (its admin API's answer), push pending."""
+    link = await JiraIssueLink.create(
+        issue=issue,
+        connection=connection,
+        cloud_id=ACME_CLOUD_ID,
+        jira_issue_id=str(created["id"]),
+        key=created["key"],
+        url="https://acme-demo.example/browse/" + created["key"],
+        last_synced_at=datetime.now(UTC),
+        push_status=EstimatePushStatus.PENDING,
+    )
+    return Linked(issue, link, str(created["id"]), created["key"])

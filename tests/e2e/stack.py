@@ -5,8 +5,9 @@ world the acceptance tests share: a connected owner, a room mapped to OPS, a spr
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,24 +98,37 @@ def delete_keys(prefix: str) -> None:
         client.close()
 
 
-@pytest.fixture(scope="module")
-def stack(
-    server_env: dict[str, str], redis_prefix: str, jira_sandbox: SandboxProcess
+@contextlib.contextmanager
+def running_stack(
+    server_env: dict[str, str],
+    redis_prefix: str,
+    sandbox: SandboxProcess,
+    worker_args: Sequence[str] = (),
 ) -> Iterator[Stack]:
-    # A queue of its own under the run's prefix: no other module's jobs reach this worker.
+    """A server and a worker on a queue of their own under the run's prefix (no other
+    module's jobs reach this worker); their Redis keys are deleted afterwards."""
     prefix = f"{redis_prefix}:{unique_name('stack')}"
     port = free_port()
-    env = stack_env(server_env, prefix, port, jira_sandbox.url)
-    server, worker = ServerProcess(env=env, port=port), WorkerProcess(env=env)
+    env = stack_env(server_env, prefix, port, sandbox.url)
+    server = ServerProcess(env=env, port=port)
+    worker = WorkerProcess(env=env, args=list(worker_args))
     try:
         server.start()
         worker.start()
         settings = Settings(**{key.lower(): value for key, value in env.items()})
-        yield Stack(server, worker, jira_sandbox, settings)
+        yield Stack(server, worker, sandbox, settings)
     finally:
         worker.stop()
         server.stop()
         delete_keys(prefix)
+
+
+@pytest.fixture(scope="module")
+def stack(
+    server_env: dict[str, str], redis_prefix: str, jira_sandbox: SandboxProcess
+) -> Iterator[Stack]:
+    with running_stack(server_env, redis_prefix, jira_sandbox) as running:
+        yield running
 
 
 # ---- the world the acceptance tests share: a connected owner, a mapped room, an import ----

@@ -10,24 +10,22 @@ import httpx
 import pytest
 
 from core.metrics import MAX_OPERATION_NAMES, OTHER
-from core.settings import Settings
 from tests.e2e.stack import (
     Imported,
     Owner,
     Stack,
-    delete_keys,
     gql,
     imported,
     owner,
     rename_in_jira,
     room,
     room_issue,
-    stack_env,
+    running_stack,
 )
 from tests.jira_support import SandboxProcess, eventually
 from tests.metrics_support import samples, scrape, value
 from tests.resolvers.room_helpers import CAST, COMPLETE, REVEAL, START, RoomSubscriber, voting
-from tests.support import GraphQLClient, ServerProcess, WorkerProcess, free_port, unique_name
+from tests.support import GraphQLClient, ServerProcess, free_port
 
 __all__ = ["gql", "imported", "owner", "room"]  # fixtures
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -38,20 +36,9 @@ def stack(
     server_env: dict[str, str], redis_prefix: str, jira_sandbox: SandboxProcess
 ) -> Iterator[Stack]:
     """tests/e2e/stack.py's stack, its worker serving metrics on a port of its own."""
-    prefix = f"{redis_prefix}:{unique_name('metrics')}"
-    port = free_port()
-    env = stack_env(server_env, prefix, port, jira_sandbox.url)
-    server = ServerProcess(env=env, port=port)
-    worker = WorkerProcess(env=env, args=["--metrics-port", str(free_port())])
-    try:
-        server.start()
-        worker.start()
-        settings = Settings(**{key.lower(): value for key, value in env.items()})
-        yield Stack(server, worker, jira_sandbox, settings)
-    finally:
-        worker.stop()
-        server.stop()
-        delete_keys(prefix)
+    metrics_port = ["--metrics-port", str(free_port())]
+    with running_stack(server_env, redis_prefix, jira_sandbox, metrics_port) as running:
+        yield running
 
 
 def worker_url(stack: Stack) -> str:

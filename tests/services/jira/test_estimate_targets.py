@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -28,7 +26,7 @@ from services.jira import push as jira_push
 from services.jira.clients import client_for
 from services.rooms.cards import Card, stored_cards
 from services.runtime import Runtime
-from tests.jira_support import Sandbox, connect_user, make_user, new_account
+from tests.jira_support import Linked, Sandbox, connect_user, link_issue, make_user, new_account
 
 pytestmark = pytest.mark.usefixtures("database_url")
 ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
@@ -59,14 +57,6 @@ async def time_tracking_off(sandbox: Sandbox) -> AsyncIterator[None]:
     assert switched["timeTracking"] is False
     yield
     await sandbox.admin("POST", path, json={"timeTracking": True})
-
-
-@dataclass
-class Linked:
-    issue: Issue
-    link: JiraIssueLink
-    jira_id: str
-    key: str
 
 
 async def linked(
@@ -100,17 +90,7 @@ async def linked(
         story_points_field_id=field,
         comment_on_push=comment,
     )
-    link = await JiraIssueLink.create(
-        issue=issue,
-        connection=connection,
-        cloud_id=ACME,
-        jira_issue_id=str(created["id"]),
-        key=created["key"],
-        url="https://acme-demo.example/browse/" + created["key"],
-        last_synced_at=datetime.now(UTC),
-        push_status=EstimatePushStatus.PENDING,
-    )
-    return Linked(issue, link, str(created["id"]), created["key"])
+    return await link_issue(issue, connection, created)
 
 
 async def jira_fields(runtime: Runtime, user: User, key: str) -> dict[str, Any]:

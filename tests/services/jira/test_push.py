@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,7 +26,7 @@ from services.jira import push as jira_push
 from services.jira.clients import client_for
 from services.rooms.cards import DEFAULT_CARDS, Card
 from services.runtime import Runtime
-from tests.jira_support import Sandbox, connect_user, make_user, new_account
+from tests.jira_support import Linked, Sandbox, connect_user, link_issue, make_user, new_account
 
 pytestmark = pytest.mark.usefixtures("database_url")
 ACME = "8f3c2a10-5d1e-4c7b-9a42-3e1f0b6d7c01"
@@ -40,14 +39,6 @@ async def connected(runtime: Runtime, jira_sandbox: Sandbox) -> User:
     account = await new_account(jira_sandbox, [ACME])
     await connect_user(runtime, user, account, site=ACME, sandbox=jira_sandbox)
     return user
-
-
-@dataclass
-class Linked:
-    issue: Issue
-    link: JiraIssueLink
-    jira_id: str
-    key: str
 
 
 async def linked_issue(
@@ -78,17 +69,7 @@ async def linked_issue(
     await RoomJiraMapping.create(
         room=room, connection=connection, cloud_id=ACME, project_key="PLAT", **(options | mapping)
     )
-    link = await JiraIssueLink.create(
-        issue=issue,
-        connection=connection,
-        cloud_id=ACME,
-        jira_issue_id=str(created["id"]),
-        key=created["key"],
-        url="https://acme-demo.example/browse/" + created["key"],
-        last_synced_at=datetime.now(UTC),
-        push_status=EstimatePushStatus.PENDING,
-    )
-    return Linked(issue, link, str(created["id"]), created["key"])
+    return await link_issue(issue, connection, created)
 
 
 async def jira_value(runtime: Runtime, user: User, key: str) -> float | None:
