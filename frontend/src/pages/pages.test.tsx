@@ -21,6 +21,19 @@ const member = (id: string, role: string, online = true) => ({
   user: { __typename: 'User', id, name: `User ${id}`, email: `${id}@example.com` },
 });
 
+/** The room's one issue as the room page lists it. */
+const listedIssue = {
+  __typename: 'Issue',
+  id: 'i1',
+  title: 'Login page',
+  description: null,
+  status: 'VOTING',
+  finalEstimate: null,
+  position: 1,
+  round: 1,
+  votingEndsAt: null,
+};
+
 function room(viewerRole: string | null) {
   return {
     __typename: 'Room',
@@ -38,32 +51,12 @@ function room(viewerRole: string | null) {
     viewerRole,
     owner: { __typename: 'User', id: 'u1', name: 'User u1' },
     memberships: [member('u1', 'FACILITATOR'), member('u2', 'VOTER', false)],
-    issues: [
-      {
-        __typename: 'Issue',
-        id: 'i1',
-        title: 'Login page',
-        description: null,
-        status: 'VOTING',
-        finalEstimate: null,
-        position: 1,
-        round: 1,
-        votingEndsAt: null,
-      },
-    ],
+    issues: [listedIssue],
   };
 }
 
 const votingIssue = {
-  __typename: 'Issue',
-  id: 'i1',
-  title: 'Login page',
-  description: null,
-  status: 'VOTING',
-  finalEstimate: null,
-  position: 1,
-  round: 1,
-  votingEndsAt: null,
+  ...listedIssue,
   votes: [],
   stats: null,
   rounds: [],
