@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     ws_max_subscriptions_per_connection: int = Field(20, ge=1)
     # arq: the longest a job may run; a killed worker's job runs again this + 10 s later.
     job_timeout_s: float = Field(DEFAULT_JOB_TIMEOUT_S, gt=0)
+    # False: this process runs no schedules (sweeps, polls, refreshes), another process on the
+    # same database does; jobs queued to it still run.
+    run_schedules: bool = True
     # The webhook inbox sweeper's cadence (seconds, a divisor of 60).
     webhook_sweep_interval_s: int = Field(60, ge=1, le=60)
     # Jira request budgets (token buckets shared through Redis; services/jira/rate_budget.py);

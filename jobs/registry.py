@@ -19,6 +19,8 @@ FUNCTIONS: list[Function] = [
     func(tokens.refresh_expiring_tokens, name=tokens.REFRESH_EXPIRING_TOKENS),
     func(push.push_estimate, name=push.PUSH_ESTIMATE),
     func(push.sweep_pending_pushes, name=push.SWEEP_PENDING_PUSHES),
+    # A window's id is used once: no result is kept (thousands of windows a day).
+    func(webhook_inbox.apply_jira_webhooks, name=webhook_inbox.APPLY_JIRA_WEBHOOKS, keep_result=0),
     func(webhook_inbox.process_jira_webhook, name=webhook_inbox.PROCESS_JIRA_WEBHOOK),
     func(
         webhook_registrations.refresh_jira_webhooks,
@@ -32,7 +34,10 @@ FUNCTIONS: list[Function] = [
 
 
 def cron_jobs(settings: Settings) -> list[CronJob]:
-    """The schedules, in UTC; the inbox sweep's interval is a setting."""
+    """The schedules, in UTC (none when RUN_SCHEDULES is off); the inbox sweep's interval is a
+    setting."""
+    if not settings.run_schedules:
+        return []
     every_5_minutes = set(range(0, 60, 5))
     return [
         cron(

@@ -73,11 +73,14 @@ def server_env(database_url: str, redis_prefix: str) -> dict[str, str]:
 
 @pytest.fixture(scope="session")
 def start_server(server_env: dict[str, str]) -> Iterator[Callable[..., ServerProcess]]:
-    """Factory for uvicorn processes; each extra keyword becomes an environment variable."""
+    """Factory for uvicorn processes; each extra keyword becomes an environment variable.
+    They run no schedules unless asked (RUN_SCHEDULES="true"): a session's servers share the
+    run's database, and one's 5-minute cron would refresh another test's Jira connection
+    against its own mounted sandbox, which answers invalid_grant (NEEDS_REAUTH)."""
     started: list[ServerProcess] = []
 
     def start(**env: str) -> ServerProcess:
-        server = ServerProcess(env={**server_env, **env}).start()
+        server = ServerProcess(env={**server_env, "RUN_SCHEDULES": "false", **env}).start()
         started.append(server)
         return server
 

@@ -44,7 +44,9 @@ pytestmark = pytest.mark.usefixtures("database_url")
 # this module's server hears about its issues (other servers share the database).
 PROJECT, STORY_POINTS = "APP", "customfield_10016"
 JOB_TIMEOUT_S = 5
-LINK = "query($r: ID!) { room(id: $r) { issues { id jiraLink { pushStatus pushedEstimate pushError } } } }"
+LINK = """query($r: ID!) {
+  room(id: $r) { issues { id jiraLink { pushStatus pushedEstimate pushError } } }
+}"""
 
 
 class Workers:
