@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 MAX_TRIES = 5
 KEEP_RESULT_S = 3600.0  # a finished job's id stays taken (deduplicated) this long
 MAX_JOBS = 10
+POLL_DELAY_S = 0.05  # how often an idle arq worker looks for due jobs (arq's default: 0.5 s)
 SHUTDOWN_GRACE_S = 10.0
 
 

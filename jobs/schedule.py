@@ -6,11 +6,12 @@ their arguments are known here and beside the job functions, nowhere in services
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from jobs.jira.auto_import import AUTO_IMPORT_SPRINT
 from jobs.jira.push import PUSH_ESTIMATE
-from jobs.jira.webhook_inbox import PROCESS_JIRA_WEBHOOK
+from jobs.jira.webhook_inbox import APPLY_JIRA_WEBHOOKS, window_job
 from jobs.rooms.voting import REVEAL_ROUND
 from services.runtime import Runtime
 
@@ -28,8 +29,9 @@ class JobSchedule:
     async def auto_import_sprint(self, mapping_id: int, job_id: str) -> bool:
         return await self._best_effort(AUTO_IMPORT_SPRINT, mapping_id, job_id=job_id)
 
-    async def process_jira_webhook(self, delivery_id: int, job_id: str) -> bool:
-        return await self._best_effort(PROCESS_JIRA_WEBHOOK, delivery_id, job_id=job_id)
+    async def apply_jira_webhooks(self) -> bool:
+        job_id, after_s = window_job(time.time())
+        return await self._best_effort(APPLY_JIRA_WEBHOOKS, job_id=job_id, defer_by=after_s)
 
     async def reveal_round(self, issue_id: int, voting_round: int, after_s: float) -> bool:
         job_id = f"reveal:{issue_id}:{voting_round}"

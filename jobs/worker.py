@@ -15,6 +15,7 @@ from core.jobs import (
     KEEP_RESULT_S,
     MAX_JOBS,
     MAX_TRIES,
+    POLL_DELAY_S,
     SHUTDOWN_GRACE_S,
     deserialize,
     prefixed_cron_jobs,
@@ -52,6 +53,7 @@ def worker_options(
         "job_timeout": settings.job_timeout_s,
         "keep_result": KEEP_RESULT_S,
         "max_jobs": MAX_JOBS,
+        "poll_delay": POLL_DELAY_S,
         "job_completion_wait": int(SHUTDOWN_GRACE_S),  # SIGTERM: finish running jobs first
         "ctx": {"settings": settings},
         "on_startup": on_startup,

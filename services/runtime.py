@@ -28,7 +28,7 @@ from jira_cloud.budget import RequestBudget
 if TYPE_CHECKING:  # the domains' types, for the hook signatures only
     from models.jira import JiraConnection
     from models.rooms import Issue, Vote
-    from services.jira.webhooks.inbox import JiraEvent
+    from services.jira.webhooks.payloads import JiraEvent
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class Scheduler(Protocol):
 
     async def auto_import_sprint(self, mapping_id: int, job_id: str) -> bool: ...
 
-    async def process_jira_webhook(self, delivery_id: int, job_id: str) -> bool: ...
+    async def apply_jira_webhooks(self) -> bool: ...
 
     async def reveal_round(self, issue_id: int, voting_round: int, after_s: float) -> bool: ...
 

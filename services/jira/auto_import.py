@@ -30,7 +30,7 @@ from models.users import Plan
 from services.jira import sprint_moves
 from services.jira.browse import jira_errors
 from services.jira.importing import IMPORT_FIELDS, store_issues, target_for
-from services.jira.webhooks.inbox import JiraEvent, sprint_changes
+from services.jira.webhooks.payloads import JiraEvent, sprint_changes
 from services.runtime import Runtime
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from typing import Any
 from jira_cloud.client import JiraClient
 from models.jira import JiraIssueLink, RoomJiraMapping
 from services.jira.clients import client_for_connection
-from services.jira.webhooks.inbox import JiraEvent, sprint_changes
+from services.jira.webhooks.payloads import JiraEvent, sprint_changes
 from services.rooms.events import RoomEventKind, publish_room_event
 from services.runtime import Runtime
 

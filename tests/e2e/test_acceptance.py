@@ -210,7 +210,7 @@ async def test_title_changed_in_jira_reaches_a_room_subscriber(
     assert event["__typename"] == "IssueUpdated", event
     assert (event["issue"]["id"], event["issue"]["title"]) == (issue_id, "Renamed in Jira")
     assert (await room_issue(gql, owner, room, issue_id))["title"] == "Renamed in Jira"
-    assert ":process_jira_webhook(" in stack.worker.logs()
+    assert ":apply_jira_webhooks(" in stack.worker.logs()
 
 
 async def test_mapping_survives_a_server_restart(

@@ -1,5 +1,6 @@
-"""One trace from a Jira webhook delivery: the HTTP handler's span, its job's span (the
-traceparent kept by runtime.trace_carrier, never a job argument) and the room-event publish."""
+"""One trace from a Jira webhook delivery: the HTTP handler's span, its apply span inside the
+window's batch job (the traceparent kept by runtime.trace_carrier, never a job argument) and
+the room-event publish."""
 
 from __future__ import annotations
 
@@ -62,13 +63,15 @@ async def test_a_delivery_is_one_trace_from_handler_through_job_to_publish(
         await runtime.jobs.join()
     spans = {span.name: span for span in exporter.get_finished_spans()}
     handler = spans["POST /webhooks/jira"]
-    job = spans["job process_jira_webhook"]
+    batch_job = spans["job apply_jira_webhooks"]  # serves every delivery of its window
+    job = spans["jira_webhook apply"]
     publish = spans["room_event publish"]
     assert {handler.context.trace_id, job.context.trace_id, publish.context.trace_id} == {
         handler.context.trace_id
     }
     assert job.parent is not None and job.parent.span_id == handler.context.span_id
     assert publish.parent is not None and publish.parent.span_id == job.context.span_id
+    assert batch_job.attributes["agilekit.webhook.deliveries"] == 1
     assert handler.attributes["http.response.status_code"] == 200
     assert handler.attributes["agilekit.webhook.outcome"] == "stored"
     assert job.attributes["agilekit.webhook.outcome"] == "jira:issue_updated:1"

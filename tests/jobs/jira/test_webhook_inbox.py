@@ -15,10 +15,11 @@ import pytest
 from arq.worker import Retry
 from tortoise import connections
 
-from jobs.jira.webhook_inbox import process_jira_webhook, sweep_jira_webhooks
+from jobs.jira.webhook_inbox import process_jira_webhook, sweep_jira_webhooks, window_job
 from models.jira import JiraWebhookDelivery
 from models.rooms import Issue
-from services.jira.webhooks.inbox import process_delivery, store_delivery
+from services.jira.webhooks.apply import process_delivery
+from services.jira.webhooks.inbox import store_delivery
 from services.jira.webhooks.retries import (
     MAX_ATTEMPTS,
     MAX_DELAY,
@@ -145,3 +146,15 @@ async def test_the_job_gives_up_instead_of_retrying_on_the_last_attempt(
     assert await process_jira_webhook(ctx, delivery_id) == "dead"
     row = await JiraWebhookDelivery.get(id=delivery_id)
     assert row.attempts == MAX_ATTEMPTS and row.dead_at is not None
+
+
+def test_deliveries_of_one_window_share_one_job_that_starts_when_it_ends() -> None:
+    start = 1_790_000_000.0  # a window boundary (a multiple of 0.02 s)
+    first_id, first_wait = window_job(start + 0.001)
+    same_id, same_wait = window_job(start + 0.019)
+    next_id, _ = window_job(start + 0.021)
+    assert first_id == same_id != next_id
+    assert first_wait == pytest.approx(0.019, abs=1e-6) and same_wait == pytest.approx(
+        0.001, abs=1e-6
+    )
+    assert window_job(start + 0.001, window_s=1.0)[1] == pytest.approx(0.999, abs=1e-6)

@@ -14,7 +14,8 @@ from models.users import User
 from sandbox.serialize import webhook_issue_json
 from schema.composition import Schema, build_schema
 from schema.context import Context
-from services.jira.webhooks.inbox import process_delivery, store_delivery
+from services.jira.webhooks.apply import process_delivery
+from services.jira.webhooks.inbox import store_delivery
 from services.rooms.rooms import create_room
 from services.runtime import Runtime
 from tests.jira_support import (

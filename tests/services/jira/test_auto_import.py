@@ -19,7 +19,7 @@ from services.jira.auto_import import (
     sprint_ids_in,
 )
 from services.jira.mapping import MappingInput, set_mapping
-from services.jira.webhooks.inbox import JiraEvent
+from services.jira.webhooks.payloads import JiraEvent
 from services.rooms.rooms import create_room
 from services.runtime import Runtime
 from tests.jira_support import (

@@ -12,15 +12,10 @@ from core.settings import Settings
 from models.jira import JiraConnection, JiraIssueLink, JiraSite, JiraWebhookDelivery
 from models.rooms import Issue
 from models.users import User
-from services.jira.webhooks import inbox as jira_webhooks
-from services.jira.webhooks.inbox import (
-    JiraEvent,
-    description_text,
-    parse_jira_datetime,
-    process_delivery,
-    site_url_of,
-    store_delivery,
-)
+from services.jira.webhooks import apply as jira_webhooks
+from services.jira.webhooks.apply import process_delivery
+from services.jira.webhooks.inbox import site_url_of, store_delivery
+from services.jira.webhooks.payloads import JiraEvent, description_text, parse_jira_datetime
 from services.rooms import rooms
 from services.runtime import Runtime
 
@@ -192,24 +187,21 @@ async def test_created_hooks_receive_the_event(database_url: str) -> None:
     ]
 
 
-async def test_processing_failure_is_recorded_and_retried(database_url: str) -> None:
+async def test_processing_failure_is_recorded_and_retried(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     site_url, jira_id, issues = await world(1)
     delivery_id, _ = await store_delivery(
         uuid.uuid4().hex, update(site_url, jira_id, "Later", "2026-03-01T10:00:00.000Z")
     )
-    original = jira_webhooks._apply_update
 
-    async def broken(*args: Any) -> Any:
+    def broken(*args: Any) -> Any:
         raise RuntimeError("database hiccup")
 
-    jira_webhooks._apply_update = broken  # type: ignore[assignment]
-    try:
-        try:
-            await process_delivery(runtime()[0], delivery_id)
-        except RuntimeError:
-            pass
-    finally:
-        jira_webhooks._apply_update = original  # type: ignore[assignment]
+    monkeypatch.setattr(jira_webhooks.Batch, "_update", broken)
+    with pytest.raises(RuntimeError):
+        await process_delivery(runtime()[0], delivery_id)
+    monkeypatch.undo()
     row = await JiraWebhookDelivery.get(id=delivery_id)
     assert row.processed_at is None and row.attempts == 1 and "hiccup" in (row.last_error or "")
     await process_delivery(runtime()[0], delivery_id)
