@@ -46,6 +46,7 @@ from services.runtime import Runtime
 
 T = TypeVar("T")
 SLOW_SUBSCRIBER = "SLOW_SUBSCRIBER"  # extensions.code when a client fell too far behind
+READ_AHEAD = 50  # queued events whose issue reads join the current event's query
 
 
 @strawberry.type
@@ -101,17 +102,39 @@ async def _room_events(
         except SlowSubscriber as exc:  # ends this subscription with a clear, expected error
             raise GraphQLError(str(exc), extensions={"code": SLOW_SUBSCRIBER}) from None
         # Fresh loaders per event, shared by this process's subscribers of the same message.
-        loaders = message.scratch.setdefault("loaders", Loaders(info.context.runtime.presence))
+        loaders = message.scratch.get("loaders")
+        read_ahead = []
+        if loaders is None:
+            loaders = message.scratch["loaders"] = Loaders(info.context.runtime.presence)
+            read_ahead = _lend_to_queued(loaders, subscription)
         info.context.fresh_loaders(loaders)
         # The membership check and the event's own reads run together (one round trip).
-        member_ids, event = await asyncio.gather(
+        member_ids, event, *_ = await asyncio.gather(
             loaders.room_member_ids.load(room_uuid),
             _shared(message.scratch, "event", _to_event(loaders, room_id, message)),
+            *read_ahead,
         )
         if viewer_id not in member_ids:
             return  # removed, or left: the subscription ends
         if event is not None:
             yield _for_viewer(message.scratch, event, viewer_id)
+
+
+def _lend_to_queued(loaders: Loaders, subscription: BusSubscription) -> list[Any]:
+    """A subscriber behind the room: the events queued behind this one read with its loaders,
+    their issues in this event's query (one round trip for a backlog, not one per event).
+    They were published before this read, so what they show is at least as new as their
+    change. Never past a member change: membership is read again after it."""
+    reads = []
+    for queued in subscription.queued(READ_AHEAD):
+        if queued.event.get("kind") == RoomEventKind.MEMBER_UPDATED or "loaders" in queued.scratch:
+            break
+        queued.scratch["loaders"] = loaders
+        subscription.reading(queued)
+        issue_id = parse_issue_id(queued.event.get("issueId") or "")
+        if issue_id is not None:
+            reads.append(loaders.issue.load(issue_id))
+    return reads
 
 
 async def _shared(scratch: dict[str, Any], key: str, make: Coroutine[Any, Any, T]) -> T:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+from collections import deque
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -28,6 +30,17 @@ class BusMessage:
 
 _OVERFLOW = object()
 _END = object()
+# Events whose subscribers read the issue's current state when they deliver them: one still
+# queued makes a newer equal one (same kind, same issue) redundant. Kept in its place, so a
+# busy issue cannot starve the rest of the queue.
+SUPERSEDABLE_KINDS = frozenset({"ISSUE_UPDATED", "VOTING_UPDATED", "ESTIMATE_PUSH_UPDATED"})
+
+
+def pending_key(event: dict[str, Any]) -> tuple[str, str] | None:
+    kind, issue_id = event.get("kind"), event.get("issueId")
+    if kind in SUPERSEDABLE_KINDS and isinstance(issue_id, str):
+        return kind, issue_id
+    return None
 
 
 class Subscription:
@@ -36,29 +49,60 @@ class Subscription:
     def __init__(self, fanout: LocalFanout, room_id: str, queue_size: int) -> None:
         self.room_id = room_id
         self._fanout = fanout
-        self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=queue_size)
+        self._size = queue_size
+        self._queue: deque[Any] = deque()
+        self._supersedable: dict[tuple[str, str], BusMessage] = {}  # queued, by pending_key
+        self._read_ahead: set[tuple[str, str]] = set()  # ... whose reads already started
+        self._ready = asyncio.Event()
         self.closed = False
         self._finished = False
 
     def offer(self, message: BusMessage) -> None:
-        try:
-            self._queue.put_nowait(message)
-        except asyncio.QueueFull:
+        if self.closed:
+            return
+        key = pending_key(message.event)
+        queued = self._supersedable.get(key) if key is not None else None
+        if queued is not None and key is not None:
+            if key in self._read_ahead:  # it would show an older state: this one replaces it
+                index = next(i for i, item in enumerate(self._queue) if item is queued)
+                self._queue[index] = self._supersedable[key] = message
+                self._read_ahead.discard(key)
+            return  # else the queued one will show the issue as it is by then
+        if len(self._queue) >= self._size:
             # Drop the backlog and end the subscription: memory stays bounded.
-            while not self._queue.empty():
-                self._queue.get_nowait()
-            self._queue.put_nowait(_OVERFLOW)
-            self.closed = True
-            self._fanout.remove(self)
+            self._end(_OVERFLOW)
             log.warning("room bus: slow subscriber on room %s closed", self.room_id)
+            return
+        self._queue.append(message)
+        if key is not None:
+            self._supersedable[key] = message
+        self._ready.set()
+
+    def queued(self, limit: int) -> list[BusMessage]:
+        """Up to `limit` messages waiting behind the one being delivered, oldest first."""
+        return list(itertools.islice((m for m in self._queue if isinstance(m, BusMessage)), limit))
+
+    def reading(self, message: BusMessage) -> None:
+        """The queued `message`'s reads start now, ahead of its delivery: an equal event
+        arriving later takes its place (it would show an older state than that event's)."""
+        key = pending_key(message.event)
+        if key is not None and self._supersedable.get(key) is message:
+            self._read_ahead.add(key)
 
     def close(self) -> None:
+        """What is queued is still delivered, then the iteration ends."""
         if not self.closed:
-            self.closed = True
-            self._fanout.remove(self)
-            if self._queue.full():
-                self._queue.get_nowait()  # room for _END; the subscription is ending anyway
-            self._queue.put_nowait(_END)  # wakes a reader blocked in __anext__
+            self._end(_END)
+
+    def _end(self, sentinel: object) -> None:
+        self.closed = True
+        self._fanout.remove(self)
+        if sentinel is _OVERFLOW:
+            self._queue.clear()
+            self._supersedable.clear()
+            self._read_ahead.clear()
+        self._queue.append(sentinel)  # wakes a reader blocked in __anext__
+        self._ready.set()
 
     def __aiter__(self) -> Subscription:
         return self
@@ -66,13 +110,20 @@ class Subscription:
     async def __anext__(self) -> BusMessage:
         if self._finished:
             raise StopAsyncIteration
-        item = await self._queue.get()
+        while not self._queue:
+            self._ready.clear()
+            await self._ready.wait()
+        item = self._queue.popleft()
         if item is _END or item is _OVERFLOW:
             self._finished = True
         if item is _END:
             raise StopAsyncIteration
         if item is _OVERFLOW:
             raise SlowSubscriber("Too many undelivered room events; subscribe again.")
+        key = pending_key(item.event)
+        if key is not None and self._supersedable.get(key) is item:
+            del self._supersedable[key]
+            self._read_ahead.discard(key)
         return item
 
 

@@ -50,8 +50,9 @@ async def test_slow_subscriber_gets_an_error_and_the_stream_ends(database_url: s
         "roomEvents": {"__typename": "VotingUpdated"}
     }
 
-    for _ in range(10):  # nobody reads: the queue of 3 overflows
-        await publish_room_event(bus, room.id, RoomEventKind.VOTING_UPDATED, issue.id)
+    for _ in range(10):  # nobody reads: the queue of 3 overflows (an added issue is never
+        # superseded by the next event about it, as an update still queued would be)
+        await publish_room_event(bus, room.id, RoomEventKind.ISSUE_ADDED, issue.id)
     ended = await asyncio.wait_for(anext(stream), 5)
     assert ended.errors and ended.errors[0].extensions == {"code": "SLOW_SUBSCRIBER"}
     assert bus.fanout.subscriber_count() == 0

@@ -62,3 +62,42 @@ async def test_generator_close_unregisters() -> None:
     assert (await anext(messages)).event == {"n": 1}
     await messages.aclose()
     assert fanout.subscriber_count() == 0
+
+
+async def test_a_queued_issue_update_makes_a_newer_equal_one_redundant() -> None:
+    """A subscriber reads the issue when it delivers the event: the queued one will show the
+    newest state, so an equal event behind it is dropped (its place kept: no starvation) and a
+    burst of edits to a few issues cannot overflow the queue."""
+    fanout = LocalFanout(queue_size=4)
+    reader = fanout.subscribe("r")
+    for n in range(50):
+        for issue in ("1", "2"):
+            fanout.deliver("r", {"kind": "ISSUE_UPDATED", "issueId": issue, "n": n})
+    fanout.deliver("r", {"kind": "ISSUE_REMOVED", "issueId": "1"})
+    fanout.deliver("r", {"kind": "ISSUE_REMOVED", "issueId": "1"})  # not supersedable
+    got = [(await anext(reader)).event for _ in range(4)]
+    assert [(e["kind"], e["issueId"]) for e in got] == [
+        ("ISSUE_UPDATED", "1"),
+        ("ISSUE_UPDATED", "2"),
+        ("ISSUE_REMOVED", "1"),
+        ("ISSUE_REMOVED", "1"),
+    ]
+    assert got[0]["n"] == 0  # the first one queued, kept in its place
+    fanout.deliver(
+        "r", {"kind": "ISSUE_UPDATED", "issueId": "1", "n": 99}
+    )  # delivered: queued again
+    assert (await anext(reader)).event["n"] == 99
+    assert fanout.subscriber_count("r") == 1
+
+
+async def test_an_update_read_ahead_of_its_delivery_no_longer_supersedes() -> None:
+    fanout = LocalFanout(queue_size=8)
+    reader = fanout.subscribe("r")
+    fanout.deliver("r", {"kind": "ISSUE_UPDATED", "issueId": "1", "n": 1})
+    [queued] = reader.queued(5)
+    reader.reading(queued)  # its issue was read now: a later change must still be delivered
+    fanout.deliver("r", {"kind": "ISSUE_UPDATED", "issueId": "2", "n": 2})
+    fanout.deliver("r", {"kind": "ISSUE_UPDATED", "issueId": "1", "n": 3})  # takes 1's place
+    fanout.deliver("r", {"kind": "ISSUE_UPDATED", "issueId": "1", "n": 4})  # 3 will read it
+    assert [(await anext(reader)).event["n"] for _ in range(2)] == [3, 2]
+    assert not reader.queued(5)
