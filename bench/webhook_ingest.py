@@ -8,23 +8,32 @@ on a 2-core machine the load generator does not steal the CPU the server is meas
 `--httpx` sends with httpx instead (signing and encoding each request as it goes), as the
 first version of this bench did. Measures acknowledgement p50/p99,
 deliveries per second, and the time from the first send until every linked issue shows its
-latest title. Checks each delivery was stored once and applied once (attempts == 1), and that
-out-of-order deliveries did not win. Baseline: /healthz latency in the same run (idle and
-under load). The server runs the in-process job queue on a scratch database, or with
+latest title (and the apply rate that makes). During the burst a probe edits one more issue
+every 25 ms and a room subscriber (graphql-ws on the server) times each edit from its send
+until an IssueUpdated with that version (or a newer one) arrives. Checks each delivery was
+stored once and applied once (attempts == 1), and that out-of-order deliveries did not win.
+Baseline: /healthz latency in the same run (idle and under load). The server runs the
+in-process job queue on a scratch database, or with
 `--redis` enqueues to arq on Redis and an `agilekit worker` process applies the deliveries.
 
     .venv/bin/python -m bench.webhook_ingest [--deliveries 2000] [--concurrency 8] [--redis]
-        [--httpx]
+        [--httpx] [--backlog]
 
-PROFILE_SERVER=/tmp/server.prof writes a cProfile of the server process.
+`--backlog` pauses the worker (SIGSTOP) while the burst is sent, then times one worker
+draining the whole inbox: its apply rate without the load generator competing for the CPU.
+
+PROFILE_SERVER=/tmp/server.prof writes a cProfile of the server process;
+PROFILE_WORKER=/tmp/worker.txt py-spy's folded stacks of the worker (py-spy on PATH).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
+import signal
 import statistics
 import subprocess
 import sys
@@ -35,6 +44,7 @@ from typing import Any
 
 import httpx
 import jwt
+from websockets.asyncio.client import connect
 
 from bench.support import (
     REDIS_URL,
@@ -47,17 +57,23 @@ from bench.support import (
     scratch_database,
     summary,
 )
-from core.settings import Settings
+from core.auth import issue_token
+from core.settings import DEV_JWT_SECRET, Settings
 from models.jira import JiraConnection, JiraIssueLink, JiraSite, JiraWebhookDelivery
-from models.rooms import Issue, Room
+from models.rooms import Issue, Room, RoomMember
 from models.users import User
 
 SITE = "https://bench.atlassian.net"
 BASE = datetime(2026, 11, 1, tzinfo=UTC)
+PROBE_JIRA_ID = "30000"
+PROBE_EVERY_S = 0.025
+SUBSCRIPTION = """subscription($r: ID!) { roomEvents(roomId: $r) { __typename
+  ... on IssueUpdated { at issue { id title } } } }"""
 
 
-async def seed(issues: int) -> dict[str, int]:
-    """`issues` Jira issues, each linked to one room issue; returns jira id -> room issue id."""
+async def seed(issues: int) -> tuple[dict[str, int], str]:
+    """`issues` Jira issues, each linked to one room issue, and the probe's issue; returns
+    jira id -> room issue id (the probe's not among them) and the room's id."""
     now = datetime.now(UTC)
     user = await User.create(subject="bench|wh", email="wh@bench.example")
     conn = await JiraConnection.create(
@@ -70,10 +86,11 @@ async def seed(issues: int) -> dict[str, int]:
     )
     await JiraSite.create(connection=conn, cloud_id="bench-cloud", url=SITE, name="bench")
     room = await Room.create(owner=user, name="Bench", deck=["1", "2"])
+    await RoomMember.create(room=room, user=user)
     mapping: dict[str, int] = {}
-    for n in range(issues):
+    for n in range(issues + 1):
         issue = await Issue.create(room=room, position=n, title="initial")
-        jira_id = str(20_000 + n)
+        jira_id = str(20_000 + n) if n < issues else PROBE_JIRA_ID
         await JiraIssueLink.create(
             issue=issue,
             cloud_id="bench-cloud",
@@ -83,7 +100,73 @@ async def seed(issues: int) -> dict[str, int]:
             last_synced_at=now,
         )
         mapping[jira_id] = issue.id
-    return mapping
+    del mapping[PROBE_JIRA_ID]
+    return mapping, str(room.id)
+
+
+class Probe:
+    """Edits the probe issue every PROBE_EVERY_S while the burst runs; a room subscriber
+    records when each version (or a newer one) reached it."""
+
+    def __init__(self, server: Uvicorn, room_id: str, secret: str) -> None:
+        self.server, self.room_id, self.secret = server, room_id, secret
+        self.sent: dict[int, float] = {}
+        self.identifiers: list[str] = []
+        self.seen: dict[int, float] = {}
+        self.from_publish: list[float] = []  # ms from the event's `at` (its publish) to here
+        self.latest_seen = 0
+        self.ready = asyncio.Event()
+
+    async def subscribe(self) -> None:
+        token = issue_token(DEV_JWT_SECRET, subject="bench|wh", email="wh@bench.example", name="wh")
+        url = self.server.url.replace("http://", "ws://") + "/graphql"
+        async with connect(url, subprotocols=["graphql-transport-ws"]) as ws:  # type: ignore[list-item]
+            init = {"type": "connection_init", "payload": {"authorization": f"Bearer {token}"}}
+            await ws.send(json.dumps(init))
+            assert json.loads(await ws.recv())["type"] == "connection_ack"
+            payload = {"query": SUBSCRIPTION, "variables": {"r": self.room_id}}
+            await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": payload}))
+            self.ready.set()
+            async for raw in ws:
+                message = json.loads(raw)
+                if message["type"] == "ping":
+                    await ws.send('{"type":"pong"}')
+                elif message["type"] in ("error", "complete"):
+                    raise RuntimeError(f"the probe's subscription ended: {message}")
+                elif message["type"] == "next":
+                    self.arrived(message["payload"]["data"]["roomEvents"])
+
+    def arrived(self, event: dict[str, Any]) -> None:
+        title = (event.get("issue") or {}).get("title") or ""
+        if not title.startswith(f"{PROBE_JIRA_ID} v"):
+            return
+        version, now = int(title.rsplit("v", 1)[1]), time.perf_counter()
+        published = datetime.fromisoformat(event["at"]).timestamp()
+        self.from_publish.append((time.time() - published) * 1000)
+        for earlier in range(self.latest_seen + 1, version + 1):
+            self.seen[earlier] = now
+        self.latest_seen = max(self.latest_seen, version)
+
+    async def edit_until(self, stop: asyncio.Event) -> None:
+        client = await KeepAliveClient(self.server.port).open()
+        try:
+            version = 0
+            while not stop.is_set():
+                version += 1
+                event = {"ident": uuid.uuid4().hex, "jira_id": PROBE_JIRA_ID, "version": version}
+                self.identifiers.append(event["ident"])
+                raw = encode_all([event], self.secret)[0]
+                self.sent[version] = time.perf_counter()
+                await client.request(raw)
+                await asyncio.sleep(PROBE_EVERY_S)
+        finally:
+            await client.close()
+
+    async def latencies(self, within: float = 10.0) -> list[float]:
+        deadline = time.monotonic() + within
+        while self.latest_seen < len(self.sent) and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        return [(self.seen[v] - sent) * 1000 for v, sent in self.sent.items() if v in self.seen]
 
 
 def plan(total: int, jira_ids: list[str], rng: random.Random) -> tuple[list[dict], dict[str, str]]:
@@ -223,14 +306,18 @@ def cpu_seconds(process: subprocess.Popen[bytes] | None) -> float:
 def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     """`agilekit worker`: the jobs run in their own process, as in production."""
     command = [sys.executable, "-m", "cli", "worker"]
-    return subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+    worker = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
+    if profile_to := os.environ.get("PROFILE_WORKER"):  # the burst's first 8 s, folded stacks
+        spy = ["py-spy", "record", "-p", str(worker.pid), "-d", "8", "-r", "200", "-f", "raw"]
+        subprocess.Popen([*spy, "-o", profile_to])
+    return worker
 
 
 async def main(args: argparse.Namespace) -> None:
     rng = random.Random(6)
     secret = Settings(agilekit_env="development").jira_client_secret
     async with scratch_database() as database_url:
-        mapping = await seed(args.issues)
+        mapping, room_id = await seed(args.issues)
         events, final = plan(args.deliveries, list(mapping), rng)
         env = app_env(database_url, **({"REDIS_URL": REDIS_URL} if args.redis else {}))
         server = Uvicorn("app:create_app", env, profile_to=os.environ.get("PROFILE_SERVER")).start()
@@ -243,7 +330,13 @@ async def main(args: argparse.Namespace) -> None:
             idle = await idle_task
             stop = asyncio.Event()
             requests = None if args.httpx else encode_all(events, secret)
+            edits = Probe(server, room_id, secret)
+            subscription = asyncio.create_task(edits.subscribe())
+            await asyncio.wait_for(edits.ready.wait(), 10)
             probe = asyncio.create_task(probe_healthz(server, stop, every=0.005))
+            editing = asyncio.create_task(edits.edit_until(stop))
+            if args.backlog:  # the burst waits in the inbox; then one worker drains it
+                worker.send_signal(signal.SIGSTOP)  # type: ignore[union-attr]
             cpu_before = cpu_seconds(server.process)
             started = time.perf_counter()
             if requests is None:
@@ -254,8 +347,15 @@ async def main(args: argparse.Namespace) -> None:
             server_cpu_s = cpu_seconds(server.process) - cpu_before
             stop.set()
             loaded = await probe
+            await editing
+            resumed = time.perf_counter()
+            if args.backlog:
+                worker.send_signal(signal.SIGCONT)  # type: ignore[union-attr]
             await wait_applied(mapping, final, 120)
             applied_s = time.perf_counter() - started
+            drained_s = time.perf_counter() - resumed
+            edit_ms = await edits.latencies()
+            subscription.cancel()
         finally:
             server.stop()
             if worker is not None:
@@ -263,6 +363,11 @@ async def main(args: argparse.Namespace) -> None:
                 worker.wait(10)
                 await drop_redis_keys(env["REDIS_PREFIX"])
         rows = await JiraWebhookDelivery.all().values_list("attempts", "processed_at")
+        probed = JiraWebhookDelivery.filter(identifier__in=edits.identifiers)
+        stored_to_applied = [
+            (applied - received).total_seconds() * 1000
+            for received, applied in await probed.values_list("received_at", "processed_at")
+        ]
     unique = len({event["ident"] for event in events})
     print(
         f"deliveries sent {len(events)} (unique {unique}), issues {args.issues}, "
@@ -273,9 +378,18 @@ async def main(args: argparse.Namespace) -> None:
     print(f"/healthz under load  {summary(loaded)}")
     print(f"throughput           {len(events) / sent_s:8.1f} deliveries/s ({sent_s:.2f} s)")
     print(f"all issues updated   {applied_s:8.2f} s after the first send")
+    print(
+        f"applied              {unique / applied_s:8.1f} deliveries/s (first send -> all applied)"
+    )
+    if args.backlog:
+        print(f"backlog drained      {unique / drained_s:8.1f} deliveries/s by one worker")
+    missed = len(edits.sent) - len(edit_ms)
+    print(f"edit -> subscriber   {summary(edit_ms)} ({len(edit_ms)} edits, {missed} not seen)")
+    print(f"  stored -> applied      {summary(stored_to_applied)}")
+    print(f"  published -> received  {summary(edits.from_publish)}")
     # Less sensitive to other load on the machine than latencies (includes the /healthz probe).
     print(f"server CPU           {server_cpu_s * 1000 / len(events):8.3f} ms per delivery")
-    once = len(rows) == unique and all(a == 1 and p is not None for a, p in rows)
+    once = len(rows) == unique + len(edits.sent) and all(a == 1 and p is not None for a, p in rows)
     print(
         f"stored once + applied once: {once} (rows {len(rows)}, "
         f"attempts>1: {sum(1 for a, _ in rows if a != 1)})"
@@ -293,4 +407,7 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--redis", action="store_true", help="arq on Redis + a worker process")
     parser.add_argument("--httpx", action="store_true", help="the heavier httpx load generator")
+    parser.add_argument(
+        "--backlog", action="store_true", help="with --redis: the worker paused until all is sent"
+    )
     asyncio.run(main(parser.parse_args()))
