@@ -10,7 +10,7 @@ WEB_NPM_STAMP := frontend/node_modules/.installed-$(shell cat frontend/package.j
 WEB_APP := frontend/dist/index.html
 WEB_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/vite-plugin-schema.ts -type f 2>/dev/null) $(wildcard client/*.graphql client/*/*.graphql) schema/schema.graphql
 
-.PHONY: setup run test lint format schema codegen browser clean migration web web-check
+.PHONY: setup run test lint format schema codegen browser clean migration web web-check bench
 
 setup: $(STAMP) $(GRAPHIQL_ASSETS) $(WEB_APP)
 
@@ -56,6 +56,9 @@ test: setup codegen browser web-check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
+
+bench: setup browser  ## every benchmark, then bench/out/summary.json (figures and ratios)
+	$(PY) -m bench.all
 
 lint:
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -26,6 +26,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.figures import record, record_latencies
 from bench.support import (
     REDIS_URL,
     KeepAliveClient,
@@ -257,6 +258,11 @@ async def main(count: int, events: int, burst: int) -> None:
     print(f"  burst of {burst} mutations: {rate:8.0f} deliveries/s ({rate / count:.1f} events/s)")
     verdict = "meets" if p99 < 100 else "MISSES"
     print(f"  delivery p99 {p99:.1f} ms {verdict} the < 100 ms target")
+    record_latencies(
+        "fanout", f"room event to {count} subscribers on another process", deliveries,
+        baseline, "p99 <= 2x raw Redis pub/sub",
+    )  # fmt: skip
+    record("fanout", f"burst of {burst} mutations", "deliveries/s", value=rate)
 
 
 if __name__ == "__main__":

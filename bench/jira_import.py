@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from bench.figures import record_latencies
 from bench.jira_list_issues import (
     ACME,
     StaticTokens,
@@ -137,6 +138,11 @@ async def run(
     print(f"importJiraIssues: {n} issues, {runs} runs per side")
     for name, (times, requests) in results.items():
         print(line(name, times, requests))
+    for name in ("import (creates)", "re-import (updates)"):
+        record_latencies(
+            "jira_import", f"importJiraIssues, {n} issues, {name}", results[name][0],
+            results["bare bulkfetch"][0], "<= 2x bare bulkfetch",
+        )  # fmt: skip
     base = statistics.median(results["bare bulkfetch"][0])
     for name in ("import (creates)", "re-import (updates)"):
         print(

@@ -21,6 +21,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from bench.figures import record_latencies
 from bench.support import jira_app, percentile, scratch_database
 from jira_cloud.client import JiraClient
 from tests.jira_support import SandboxProcess, complete_in_app, consent, new_account, query_of
@@ -184,6 +185,10 @@ async def run(
     ratio = statistics.median(results["graphql"][0]) / statistics.median(results["direct"][0])
     minimum = -(-issues // page)
     print(f"  minimum sandbox requests {minimum}; median ratio GraphQL / direct {ratio:.2f}x")
+    record_latencies(
+        "jira_list_issues", f"jiraIssues, {issues} sprint issues in pages of {page}",
+        results["graphql"][0], results["direct"][0], "<= 1.5x the direct JiraClient",
+    )  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import asyncpg
 import httpx
 from tortoise import Tortoise
 
+from bench.figures import percentile as percentile  # re-exported for the benches
 from models.database import close_db, init_db
 from tests.support import GraphQLClient, free_port
 from wiring import make_jira_http
@@ -30,11 +31,6 @@ BASE_DATABASE_URL = os.environ.get(
     "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
 def summary(values_ms: list[float]) -> str:

@@ -46,6 +46,7 @@ import httpx
 import jwt
 from websockets.asyncio.client import connect
 
+from bench.figures import record, record_latencies
 from bench.support import (
     REDIS_URL,
     ROOT,
@@ -383,6 +384,14 @@ async def main(args: argparse.Namespace) -> None:
     )
     if args.backlog:
         print(f"backlog drained      {unique / drained_s:8.1f} deliveries/s by one worker")
+        record("webhook_ingest", "a stored burst applied by one worker", "deliveries/s",
+               ">= 1,000/s", value=unique / drained_s)  # fmt: skip
+    else:
+        record("webhook_ingest", "burst applied, first send -> last applied", "s", "<= 2 s",
+               value=applied_s)  # fmt: skip
+        record_latencies("webhook_ingest", "a Jira edit reaching a room subscriber", edit_ms,
+                         idle, "p99 < 300 ms")  # fmt: skip
+    record_latencies("webhook_ingest", "acknowledgement", acks, idle, "p99 < 25 ms")
     missed = len(edits.sent) - len(edit_ms)
     print(f"edit -> subscriber   {summary(edit_ms)} ({len(edit_ms)} edits, {missed} not seen)")
     print(f"  stored -> applied      {summary(stored_to_applied)}")

@@ -1,0 +1,108 @@
+"""`make bench`: every benchmark in turn, then one JSON summary of their figures and ratios.
+
+Each bench runs in its own process (its log beside the summary); a failing one is reported
+and the rest still run. Benchmarks are measurements, not pass/fail tests: the summary says
+each goal next to its figure, and the exit status is 0 unless a bench crashed.
+
+    .venv/bin/python -m bench.all [--only read_path fanout ...] [--out bench/out]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.figures import SUMMARY_ENV
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCHES: list[tuple[str, list[str]]] = [
+    ("read_path", []),
+    ("fanout", []),
+    ("jira_list_issues", []),
+    ("jira_import", []),
+    ("webhook_ingest", ["--redis"]),
+    ("webhook_ingest", ["--redis", "--backlog"]),
+    ("abuse", []),
+    ("web_app", []),
+]
+TIMEOUT_S = 900
+
+
+def run(name: str, args: list[str], out: Path) -> dict[str, object]:
+    label = " ".join([name, *args])
+    figures_file = out / f"{label.replace(' ', '_').replace('--', '')}.jsonl"
+    figures_file.unlink(missing_ok=True)
+    log = figures_file.with_suffix(".log")
+    started = time.monotonic()
+    print(f"== {label}", flush=True)
+    with log.open("w") as output:
+        try:
+            status = subprocess.run(
+                [sys.executable, "-m", f"bench.{name}", *args],
+                cwd=ROOT,
+                env={**os.environ, SUMMARY_ENV: str(figures_file)},
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                timeout=TIMEOUT_S,
+            ).returncode
+        except subprocess.TimeoutExpired:
+            status = -1
+    seconds = time.monotonic() - started
+    print(log.read_text()[-3000:], flush=True)
+    lines = figures_file.read_text().splitlines() if figures_file.exists() else []
+    return {
+        "bench": label,
+        "exit": status,
+        "seconds": round(seconds, 1),
+        "log": str(log.relative_to(ROOT) if log.is_relative_to(ROOT) else log),
+        "figures": [json.loads(line) for line in lines],
+    }
+
+
+def commit() -> str:
+    found = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return found.stdout.strip()
+
+
+def main(only: list[str], out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    started = datetime.now(UTC)
+    runs = [run(name, args, out) for name, args in BENCHES if not only or name in only]
+    summary = {
+        "started_at": started.isoformat(),
+        "commit": commit(),
+        "cpus": os.cpu_count(),
+        "runs": runs,
+    }
+    path = out / "summary.json"
+    path.write_text(json.dumps(summary, indent=2) + "\n")
+    print(f"\n{'figure':<58} {'median':>9} {'p99':>9} {'ratio':>14}  goal")
+    for entry in (figure for r in runs for figure in r["figures"]):  # type: ignore[attr-defined]
+        median = entry.get("median", entry.get("value"))
+        ratio = entry.get("ratio_median", entry.get("ratio_value"))
+        ratio_p99 = entry.get("ratio_p99")
+        print(
+            f"{entry['bench'] + ': ' + entry['figure']:<58} {_n(median):>9} {_n(entry.get('p99'))}"
+            f" {_n(ratio):>6}/{_n(ratio_p99):<7}  {entry.get('goal') or ''}"
+        )
+    crashed = [r["bench"] for r in runs if r["exit"] != 0]
+    print(f"\nsummary: {path}" + (f"; crashed: {', '.join(crashed)}" if crashed else ""))
+    return 1 if crashed else 0
+
+
+def _n(value: object) -> str:
+    return f"{value:.2f}" if isinstance(value, int | float) else "-"
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", nargs="*", default=[], help="bench module names")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
+    arguments = parser.parse_args()
+    sys.exit(main(arguments.only, arguments.out))
