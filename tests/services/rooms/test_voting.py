@@ -102,5 +102,7 @@ async def test_estimated_hook_runs_after_commit_and_failures_are_contained(
     done = await voting.complete_issue_voting(runtime, alice, issue.id, " 3 ")
     assert done.final_estimate == "3"
     assert seen == [(issue.id, "3", ["3", "?"], IssueStatus.ESTIMATED)]
-    kinds = [(await anext(subscription)).event["kind"] for _ in range(5)]
-    assert kinds == ["VOTING_UPDATED"] * 5
+    # Five VOTING_UPDATED were published; the first, still queued, stands for the rest (a
+    # subscriber reads the issue when it delivers it: core/bus/fanout.py).
+    assert (await anext(subscription)).event["kind"] == "VOTING_UPDATED"
+    assert subscription.queued(10) == []
