@@ -70,6 +70,17 @@ class Arrivals:
         self.delivery.clear()
         self.counts.clear()
 
+    async def settle(self, quiet_s: float, within: float) -> list[float]:
+        """Every arrival time once none came for `quiet_s` seconds."""
+        deadline = time.perf_counter() + within
+        while time.perf_counter() < deadline:
+            self.changed.clear()
+            try:
+                await asyncio.wait_for(self.changed.wait(), quiet_s)
+            except TimeoutError:
+                break
+        return [t for times in self.times.values() for t in times]
+
     async def wait(self, index: int, expected: int, within: float = 10) -> list[float]:
         deadline = time.perf_counter() + within
         while len(self.times[index]) < expected:
@@ -139,7 +150,7 @@ async def subscriber(
 
 async def measure_app(
     count: int, events: int, burst: int
-) -> tuple[list[float], list[float], float]:
+) -> tuple[list[float], list[float], tuple[float, int]]:
     async with scratch_database() as database_url:
         room_id, issue_id, tokens = await seed()
         # 500 sockets of 10 users: 50 each, over the default WS_MAX_CONNECTIONS_PER_USER (10).
@@ -196,12 +207,12 @@ async def measure_app(
             started = time.perf_counter()
             for k in range(burst):
                 await http.request(votes[k % 2])
-            last = 0.0
-            for k in range(burst):
-                last = max(last, *await arrivals.wait(k, count, within=60))
-            rate = count * burst / (last - started)
+            # An update still queued for a subscriber stands for newer ones (it reads the
+            # issue when delivered): count what arrived until the stream went quiet.
+            arrived = await arrivals.settle(quiet_s=1.0, within=60)
+            rate = len(arrived) / (max(arrived) - started)
             await http.close()
-            return latencies, deliveries, rate
+            return latencies, deliveries, (rate, len(arrived))
         finally:
             for task in tasks:
                 task.cancel()
@@ -248,14 +259,17 @@ async def measure_redis(count: int, events: int) -> list[float]:
 async def main(count: int, events: int, burst: int) -> None:
     gc.disable()  # the load generator's own GC pauses would be billed to the server
     baseline = await measure_redis(count, events)
-    latencies, deliveries, rate = await measure_app(count, events, burst)
+    latencies, deliveries, (rate, delivered) = await measure_app(count, events, burst)
     print(f"fan-out: {count} websocket subscribers on B, castVote on A, {events} events")
     print(f"  baseline raw Redis pub/sub, publish -> received : {summary(baseline)}")
     print(f"  roomEvents, publish (`at`) -> received          : {summary(deliveries)}")
     print(f"  roomEvents, mutation sent -> received           : {summary(latencies)}")
     p99, base_p99 = percentile(deliveries, 99), percentile(baseline, 99)
     print(f"  delivery p99 / baseline p99 : {p99 / base_p99:6.1f}x")
-    print(f"  burst of {burst} mutations: {rate:8.0f} deliveries/s ({rate / count:.1f} events/s)")
+    print(
+        f"  burst of {burst} mutations: {delivered} events delivered to {count} subscribers"
+        f" ({count * burst - delivered} superseded while queued), {rate:8.0f} deliveries/s"
+    )
     verdict = "meets" if p99 < 100 else "MISSES"
     print(f"  delivery p99 {p99:.1f} ms {verdict} the < 100 ms target")
     record_latencies(
