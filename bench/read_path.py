@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -78,7 +79,9 @@ async def main(seconds: float, connections: int) -> None:
         # A whole room with every vote is over the default cost limit (500 issues x 100 votes
         # in the worst case); this bench measures the read path itself, so it lifts the limit.
         env = {**app_env(database_url), "GRAPHQL_MAX_COST": str(10**7)}
-        graphql = Uvicorn("app:create_app", env).start()
+        graphql = Uvicorn(
+            "app:create_app", env, profile_to=os.environ.get("PROFILE_SERVER")
+        ).start()
         bare = Uvicorn("bench.bare_app:create_app", app_env(database_url)).start()
         try:
             gql_raw = KeepAliveClient.encode(
