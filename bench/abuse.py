@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import graphql
 from websockets.asyncio.client import connect as ws_connect
 
+from bench.figures import record_latencies
 from bench.support import ROOT, KeepAliveClient, app_env, percentile, scratch_database
 from tests.support import ServerProcess
 
@@ -185,6 +186,9 @@ async def fragment_bomb(port: int, summary: Summary) -> None:
     ratio = statistics.median(bombs) / statistics.median(base)
     p99_ratio = percentile(bombs, 99) / percentile(base, 99)
     print(f"  ratio bomb / baseline: median x{ratio:.2f}   p99 x{p99_ratio:.2f}")
+    record_latencies(
+        "abuse", "fragment bomb refused", bombs, base, "refused as cheaply as a trivial query"
+    )
     ok = refused.get("HTTP 200 QUERY_TOO_COMPLEX", 0) == BOMB_SEQUENTIAL
     outcome = ", ".join(f"{k}: {v}" for k, v in refused.items())
     print(f"  refused with QUERY_TOO_COMPLEX: {'yes' if ok else 'NO'} ({outcome})")
@@ -272,6 +276,9 @@ async def liveness(port: int, summary: Summary) -> None:
     med_ratio = statistics.median(under_load) / statistics.median(baseline)
     p99_ratio = percentile(under_load, 99) / percentile(baseline, 99)
     max_ratio = max(under_load) / max(baseline)
+    record_latencies(
+        "abuse", "/healthz under a bomb flood", under_load, baseline, "stays answered, p99 low"
+    )
     print(
         f"  ratio flood / baseline: median x{med_ratio:.2f}   p99 x{p99_ratio:.2f}"
         f"   max x{max_ratio:.2f}"

@@ -82,14 +82,15 @@ def main(only: list[str], out: Path) -> int:
     }
     path = out / "summary.json"
     path.write_text(json.dumps(summary, indent=2) + "\n")
-    print(f"\n{'figure':<58} {'median':>9} {'p99':>9} {'ratio':>14}  goal")
+    print(f"\n{'figure':<78} {'median':>9} {'p99':>9} {'ratio':>14}  goal")
     for entry in (figure for r in runs for figure in r["figures"]):  # type: ignore[attr-defined]
         median = entry.get("median", entry.get("value"))
         ratio = entry.get("ratio_median", entry.get("ratio_value"))
         ratio_p99 = entry.get("ratio_p99")
         print(
-            f"{entry['bench'] + ': ' + entry['figure']:<58} {_n(median):>9} {_n(entry.get('p99'))}"
-            f" {_n(ratio):>6}/{_n(ratio_p99):<7}  {entry.get('goal') or ''}"
+            f"{entry['bench'] + ': ' + entry['figure']:<78} {_n(median):>9}"
+            f" {_n(entry.get('p99')):>9} {_n(ratio):>6}/{_n(ratio_p99):<7}"
+            f"  {entry.get('goal') or ''}"
         )
     crashed = [r["bench"] for r in runs if r["exit"] != 0]
     print(f"\nsummary: {path}" + (f"; crashed: {', '.join(crashed)}" if crashed else ""))

@@ -389,8 +389,9 @@ async def main(args: argparse.Namespace) -> None:
     else:
         record("webhook_ingest", "burst applied, first send -> last applied", "s", "<= 2 s",
                value=applied_s)  # fmt: skip
-        record_latencies("webhook_ingest", "a Jira edit reaching a room subscriber", edit_ms,
-                         idle, "p99 < 300 ms")  # fmt: skip
+        record("webhook_ingest", "a Jira edit reaching a room subscriber during the burst", "ms",
+               "p99 < 300 ms", median=statistics.median(edit_ms),
+               p99=percentile(edit_ms, 99))  # fmt: skip
     record_latencies("webhook_ingest", "acknowledgement", acks, idle, "p99 < 25 ms")
     missed = len(edits.sent) - len(edit_ms)
     print(f"edit -> subscriber   {summary(edit_ms)} ({len(edit_ms)} edits, {missed} not seen)")
