@@ -161,7 +161,8 @@ async def jira_app(database_url: str, sandbox_url: str) -> AsyncIterator[JiraApp
         JIRA_RATE_PER_SECOND="0",
         JIRA_SITE_RATE_PER_SECOND="0",
     )
-    server = Uvicorn("app:create_app", env, port=port).start()
+    profile_to = os.environ.get("PROFILE_SERVER")  # a cProfile of the server, at its exit
+    server = Uvicorn("app:create_app", env, port=port, profile_to=profile_to).start()
     app = JiraApp(server, GraphQLClient(server.url), make_jira_http())
     try:
         yield app
