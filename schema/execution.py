@@ -5,7 +5,9 @@
    the generic completion machinery; anything unusual falls back to the normal path, which then
    reports errors exactly as before. A room page is hundreds of such fields. A plain field of
    an object type whose selected fields are all plain (recursively) is read the same way: a
-   connection's `edges { cursor node { ... } }` is one loop per page.
+   connection's `edges { cursor node { ... } }` is one loop per page. So is a list of such
+   objects, and a resolver field marked `@prefetched("attribute")` whose attribute was filled
+   by its parent (a room's issues with their votes: one loop for the whole list).
 2. Subscription events are executed once for every subscriber that would get the same result.
    Room events fan out to hundreds of subscribers per process. When a subscription's source yields
 a payload object carrying `shared_results` (a dict), the event's execution is keyed by
@@ -19,11 +21,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from operator import attrgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from graphql import (
     GraphQLID,
+    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLString,
@@ -37,10 +41,25 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 SHARED_RESULTS = "shared_results"
 _BASIC_RESOLVER = "_get_basic_result"  # Strawberry's resolver for fields that are plain data
+_DEFINITION = "strawberry-definition"  # a GraphQL field's StrawberryField (Strawberry's backref)
+_PREFETCHED = "_prefetched_attribute"
+R = TypeVar("R", bound=Callable[..., Any])
 
 
-# (response key, resolver, leaf type or object type, non-null, the object's plan or None)
-LeafStep = tuple[str, Any, Any, bool, "LeafPlan | None"]
+def prefetched(attribute: str) -> Callable[[R], R]:
+    """Marks a resolver that returns `source.<attribute>` whenever that is not None: the
+    executor reads the attribute directly and calls the resolver only when it is None."""
+
+    def mark(resolver: R) -> R:
+        setattr(resolver, _PREFETCHED, attribute)
+        return resolver
+
+    return mark
+
+
+# (response key, reader, leaf type or object type, non-null, the object's plan or None,
+#  None for a single value or, for a list of objects, whether its items are non-null)
+LeafStep = tuple[str, Any, Any, bool, "LeafPlan | None", "bool | None"]
 LeafPlan = tuple[LeafStep, ...]
 
 
@@ -140,19 +159,23 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         field_def = parent_type.fields.get(node.name.value)
         if field_def is None or node.arguments or len(field_details_list) != 1:
             return None
-        resolve = field_def.resolve
-        if getattr(resolve, "__name__", None) != _BASIC_RESOLVER:
-            return None
-        if self.middleware_manager and self.middleware_manager.middlewares:
+        reader = _field_reader(field_def)
+        if reader is None or (self.middleware_manager and self.middleware_manager.middlewares):
             return None
         non_null = isinstance(field_def.type, GraphQLNonNull)
         inner = field_def.type.of_type if non_null else field_def.type
+        items_non_null = None
+        if isinstance(inner, GraphQLList):
+            items_non_null = isinstance(inner.of_type, GraphQLNonNull)
+            inner = inner.of_type.of_type if items_non_null else inner.of_type
+            if not isinstance(inner, GraphQLObjectType):
+                return None  # lists of leaves take the normal path
         if is_leaf_type(inner):
-            return node.name.value, _reader(resolve), inner, non_null, None
+            return node.name.value, reader, inner, non_null, None, None
         if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
             plan = self._leaf_plan(inner, field_details_list)
             if plan:
-                return node.name.value, _reader(resolve), inner, non_null, plan
+                return node.name.value, reader, inner, non_null, plan, items_non_null
         return None
 
     def execute_operation(self, serially: bool | None = None) -> Any:
@@ -178,6 +201,19 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
 _SLOW_PATH = object()
 _STRING_LEAVES = (GraphQLString, GraphQLID)  # serialize a str as itself
+
+
+def _field_reader(field_def: Any) -> Any:
+    """How to read a plain or prefetched field from its source; None: it needs its resolver."""
+    resolve = field_def.resolve
+    if getattr(resolve, "__name__", None) == _BASIC_RESOLVER:
+        return _reader(resolve)
+    field = (field_def.extensions or {}).get(_DEFINITION)
+    resolver = getattr(field, "base_resolver", None)
+    attribute = getattr(getattr(resolver, "wrapped_func", None), _PREFETCHED, None)
+    if attribute is None or field.extensions or field.permission_classes:  # type: ignore[union-attr]
+        return None
+    return lambda source: _SLOW_PATH if (v := getattr(source, attribute)) is None else v
 
 
 def _reader(resolve: Any) -> Any:
@@ -215,13 +251,21 @@ def _plain_objects(plan: LeafPlan, items: list[Any], non_null: bool) -> list[Any
 
 def _read_leaf(step: LeafStep, source: Any) -> Any:
     """The serialized value, or _SLOW_PATH when the normal path must handle (and report) it."""
-    _, resolve, leaf, non_null, plan = step
+    _, resolve, leaf, non_null, plan, items_non_null = step
     try:
         value = resolve(source)
     except Exception:
         return _SLOW_PATH
     if value is None:
         return _SLOW_PATH if non_null else None
+    if value is _SLOW_PATH:
+        return _SLOW_PATH
+    if items_non_null is not None:
+        if type(value) is not list:
+            return _SLOW_PATH
+        assert plan is not None
+        items = _plain_objects(plan, value, items_non_null)
+        return _SLOW_PATH if items is None else items
     if plan is not None:
         data: dict[str, Any] = {}
         for inner in plan:

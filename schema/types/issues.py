@@ -15,6 +15,7 @@ from models.rooms import Issue as IssueModel
 from models.rooms import IssueStatus as IssueStatusEnum
 from models.users import User as UserModel
 from schema.context import Context
+from schema.execution import prefetched
 from schema.types.common import UserError
 from schema.types.users import User
 from services.rooms.queries import ISSUE_FIELDS
@@ -176,6 +177,7 @@ class Issue:
         description="This round's votes; values hidden from others until revealed.",
         graphql_type=list[Vote],
     )
+    @prefetched("prefetched_votes")
     def votes(self, info: Info[Context, None]) -> list[Vote] | Awaitable[list[Vote]]:
         if self.prefetched_votes is not None:
             return self.prefetched_votes

@@ -4,13 +4,14 @@ subscription payloads carrying `shared_results` are executed once per operation.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import AsyncGenerator
 from enum import Enum
 from typing import Any
 
 import strawberry
 
-from schema.execution import SHARED_RESULTS, FastExecutionContext
+from schema.execution import SHARED_RESULTS, FastExecutionContext, prefetched
 
 
 @strawberry.enum
@@ -151,12 +152,12 @@ async def test_plain_nested_objects_are_read_in_one_loop(monkeypatch: Any) -> No
         "cursor": "c1",
         "node": {"name": "n1", "count": 1},
     }
-    assert executed == ["Query", "Box", "Box"], executed  # boxes, then each box's pairs
+    assert executed == ["Query"], executed  # boxes and their lists of pairs: one loop
     executed.clear()
     result = await fast.execute("{ boxes { badPairs { cursor node { name count } } } }")
     # box b's pair has a null non-null node: the normal path reports it (and nulls up to data)
     assert [e.path for e in result.errors or []] == [["boxes", 1, "badPairs", 0, "node"]]
-    assert executed == ["Query", "Box", "Box", "Pair"], executed  # only it falls back
+    assert executed == ["Query", "Box", "Pair"], executed  # only box b and its pair fall back
 
 
 async def next_result(schema: strawberry.Schema, payload: Any) -> Any:
@@ -181,3 +182,40 @@ async def test_subscribers_given_one_shared_payload_execute_once() -> None:
     unshared = [await next_result(fast, Shared(value=1)) for _ in range(3)]
     assert all(r.data == {"ticks": {"value": 1, "expensive": 2}} for r in unshared)
     assert CALLS["computed"] == 4
+
+
+@strawberry.type
+class Shelf:
+    label: str
+    filled: strawberry.Private[list[Leaf] | None] = None
+    resolved: strawberry.Private[list[str]] = dataclasses.field(default_factory=list)
+
+    @strawberry.field
+    @prefetched("filled")
+    def leaves(self) -> list[Leaf]:
+        self.resolved.append(self.label)  # only when its parent did not fill it
+        return [Leaf(name=f"{self.label}-late", note=None, color=Color.BLUE, count=0)]
+
+
+SHELVES: list[Shelf] = []
+
+
+@strawberry.type
+class ShelfQuery:
+    @strawberry.field
+    def shelves(self) -> list[Shelf]:
+        return SHELVES
+
+
+async def test_a_prefetched_resolver_field_is_read_from_its_attribute_when_filled() -> None:
+    schema = strawberry.Schema(query=ShelfQuery, execution_context_class=FastExecutionContext)
+    leaf = Leaf(name="early", note="n", color=Color.RED, count=1)
+    SHELVES[:] = [Shelf(label="full", filled=[leaf]), Shelf(label="empty")]
+    result = await schema.execute("{ shelves { label leaves { name color } } }")
+    assert result.errors is None and result.data == {
+        "shelves": [
+            {"label": "full", "leaves": [{"name": "early", "color": "RED"}]},
+            {"label": "empty", "leaves": [{"name": "empty-late", "color": "BLUE"}]},
+        ]
+    }
+    assert [shelf.resolved for shelf in SHELVES] == [[], ["empty"]]
