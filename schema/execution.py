@@ -7,7 +7,7 @@
    an object type whose selected fields are all plain (recursively) is read the same way: a
    connection's `edges { cursor node { ... } }` is one loop per page. So is a list of such
    objects, and a resolver field marked `@prefetched("attribute")` whose attribute was filled
-   by its parent (a room's issues with their votes: one loop for the whole list).
+   by its parent (schema/types/prefetch.py; a room's issues with their votes: one loop).
 2. Subscription events are executed once for every subscriber that would get the same result.
    Room events fan out to hundreds of subscribers per process. When a subscription's source yields
 a payload object carrying `shared_results` (a dict), the event's execution is keyed by
@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any
 
 from graphql import (
     GraphQLID,
@@ -39,23 +38,11 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from schema.types.prefetch import PREFETCHED_ATTRIBUTE
+
 SHARED_RESULTS = "shared_results"
 _BASIC_RESOLVER = "_get_basic_result"  # Strawberry's resolver for fields that are plain data
 _DEFINITION = "strawberry-definition"  # a GraphQL field's StrawberryField (Strawberry's backref)
-_PREFETCHED = "_prefetched_attribute"
-R = TypeVar("R", bound=Callable[..., Any])
-
-
-def prefetched(attribute: str) -> Callable[[R], R]:
-    """Marks a resolver that returns `source.<attribute>` whenever that is not None: the
-    executor reads the attribute directly and calls the resolver only when it is None."""
-
-    def mark(resolver: R) -> R:
-        setattr(resolver, _PREFETCHED, attribute)
-        return resolver
-
-    return mark
-
 
 # (response key, reader, leaf type or object type, non-null, the object's plan or None,
 #  None for a single value or, for a list of objects, whether its items are non-null)
@@ -210,7 +197,7 @@ def _field_reader(field_def: Any) -> Any:
         return _reader(resolve)
     field = (field_def.extensions or {}).get(_DEFINITION)
     resolver = getattr(field, "base_resolver", None)
-    attribute = getattr(getattr(resolver, "wrapped_func", None), _PREFETCHED, None)
+    attribute = getattr(getattr(resolver, "wrapped_func", None), PREFETCHED_ATTRIBUTE, None)
     if attribute is None or field.extensions or field.permission_classes:  # type: ignore[union-attr]
         return None
     return lambda source: _SLOW_PATH if (v := getattr(source, attribute)) is None else v

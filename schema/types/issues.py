@@ -15,8 +15,8 @@ from models.rooms import Issue as IssueModel
 from models.rooms import IssueStatus as IssueStatusEnum
 from models.users import User as UserModel
 from schema.context import Context
-from schema.execution import prefetched
 from schema.types.common import UserError
+from schema.types.prefetch import prefetched
 from schema.types.users import User
 from services.rooms.queries import ISSUE_FIELDS
 from services.rooms.stats import VoteStats as VoteStatsData

@@ -11,7 +11,8 @@ from typing import Any
 
 import strawberry
 
-from schema.execution import SHARED_RESULTS, FastExecutionContext, prefetched
+from schema.execution import SHARED_RESULTS, FastExecutionContext
+from schema.types.prefetch import prefetched
 
 
 @strawberry.enum
