@@ -12,7 +12,7 @@ import pytest
 
 from models.jira import JiraWebhookDelivery
 from models.rooms import Issue
-from services.jira.webhooks import apply
+from services.jira.webhooks import apply, batch
 from services.jira.webhooks.apply import apply_pending
 from services.jira.webhooks.inbox import store_delivery
 from tests.services.jira.webhooks.test_inbox import runtime, update, world
@@ -57,14 +57,14 @@ async def test_one_failing_delivery_fails_alone(
 ) -> None:
     good_site, good_jira, [good] = await world(1)
     bad_site, bad_jira, [bad] = await world(1)
-    real = apply.apply_text
+    real = batch.apply_text
 
     def apply_text(issue: Issue, fields: dict[str, Any], *rest: Any) -> bool:
         if fields.get("summary") == "boom":
             raise ValueError("cannot apply this body")
         return real(issue, fields, *rest)
 
-    monkeypatch.setattr(apply, "apply_text", apply_text)
+    monkeypatch.setattr(batch, "apply_text", apply_text)
     bad_id, _ = await store_delivery(uuid.uuid4().hex, update(bad_site, bad_jira, "boom", at(1)))
     good_id, _ = await store_delivery(uuid.uuid4().hex, update(good_site, good_jira, "ok", at(2)))
     await drain()
