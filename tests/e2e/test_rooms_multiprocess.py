@@ -44,12 +44,12 @@ async def test_mutation_on_a_reaches_subscriber_on_b(
         await on_b.wait_ready(gql_a, owner_token, room_id)
 
         issue = await add_issue(gql_a, owner_token, room_id, "Cross-process")
-        event = await on_b.next_event()
+        event = await on_b.next_change()
         assert event["__typename"] == "IssueAdded" and event["issue"]["id"] == issue
         await voting(gql_a, owner_token, START, {"i": issue})
-        await on_b.next_event()
+        await on_b.next_change()
         await voting(gql_a, owner_token, CAST, {"i": issue, "v": "8"})
-        voted = await on_b.next_event()
+        voted = await on_b.next_change()
         assert voted["issue"]["votes"] == [
             {"hasVoted": True, "value": None, "user": {"email": owner}}
         ]
@@ -83,7 +83,7 @@ async def test_subscribers_on_both_processes_survive_a_redis_restart(
 
         issue = await add_issue(gql, token, room_id, "after the restart")
         for subscriber in subscribers:
-            event = await subscriber.next_event()
+            event = await subscriber.next_change()
             assert event["__typename"] == "IssueAdded" and event["issue"]["id"] == issue
         assert [subscriber.ws for subscriber in subscribers] == websockets_before
     finally:

@@ -115,6 +115,13 @@ class RoomSubscriber:
         assert message["type"] == "next" and not message["payload"].get("errors"), message
         return message["payload"]["data"]["roomEvents"]
 
+    async def next_change(self, within: float = 10) -> dict[str, Any]:
+        """The next event other than a MemberUpdated: presence announcements (someone's
+        subscription opening or closing, on any process) may arrive at any point."""
+        while (event := await self.next_event(within))["__typename"] == "MemberUpdated":
+            pass
+        return event
+
     async def read_until(self, issue_id: str, within: float) -> bool:
         """Read events until one about `issue_id`; False if none came in time."""
         deadline = asyncio.get_running_loop().time() + within
