@@ -77,6 +77,10 @@ async def test_client_for_targets_the_selected_site_and_refuses_others(
 ) -> None:
     client = await client_for(runtime, connected)
     assert client.cloud_id == ACME and client.site_url == "https://acme-demo.atlassian.net"
+    assert (await client_for(runtime, connected, ACME)).cloud_id == ACME
+    with pytest.raises(ServiceError) as malformed:
+        await client_for(runtime, connected, "x" * 500)
+    assert code_of(malformed) == ErrorCode.VALIDATION
     with pytest.raises(ServiceError) as foreign:
         await client_for(runtime, connected, GLOBEX)  # consented on Acme only
     assert code_of(foreign) == ErrorCode.NOT_FOUND
