@@ -6,7 +6,7 @@ from __future__ import annotations
 from jira_cloud.client import JiraClient
 from models.jira import JiraConnection, JiraConnectionStatus, JiraSite
 from models.users import User
-from services.jira.connection import PROVIDER, checked_cloud_id, require_connection, resolve_site
+from services.jira.connection import require_connection, resolve_site
 from services.jira.observer import MetricsObserver
 from services.jira.tokens import ConnectionTokens, JiraNeedsReauth
 from services.runtime import Runtime
@@ -27,20 +27,8 @@ def jira_client(runtime: Runtime, connection: JiraConnection, site: JiraSite) ->
 
 
 async def client_for(runtime: Runtime, user: User, cloud_id: str | None = None) -> JiraClient:
-    """A client for the user's connection on `cloud_id` (default: the selected site). The
-    site and its connection come in one query (every Jira browse call starts here); without
-    them the two-step path says why (NOT_CONNECTED, or no such site)."""
-    if cloud_id is not None:
-        checked_cloud_id(cloud_id)
-    query = JiraSite.filter(connection__user_id=user.id, connection__provider=PROVIDER)
-    query = query.filter(cloud_id=cloud_id) if cloud_id else query.filter(selected=True)
-    site = await query.select_related("connection").first()
-    if site is None:
-        return await client_for_active(runtime, await require_connection(user), cloud_id)
-    connection: JiraConnection = site.connection
-    if connection.status != JiraConnectionStatus.ACTIVE:
-        raise JiraNeedsReauth()
-    return jira_client(runtime, connection, site)
+    """A client for the user's connection on `cloud_id` (default: the selected site)."""
+    return await client_for_active(runtime, await require_connection(user), cloud_id)
 
 
 async def client_for_active(
