@@ -28,6 +28,7 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("jira_import", []),
     ("webhook_ingest", ["--redis"]),
     ("webhook_ingest", ["--redis", "--backlog"]),
+    ("webhook_ingest", ["--redis", "--watch-elsewhere"]),
     ("abuse", []),
     ("web_app", []),
 ]
