@@ -129,8 +129,7 @@ def _lend_to_queued(loaders: Loaders, subscription: BusSubscription) -> list[Any
     for queued in subscription.queued(READ_AHEAD):
         if queued.event.get("kind") == RoomEventKind.MEMBER_UPDATED or "loaders" in queued.scratch:
             break
-        queued.scratch["loaders"] = loaders
-        subscription.reading(queued)
+        queued.scratch["loaders"] = loaders  # its reads start now (core/bus/fanout.py)
         issue_id = parse_issue_id(queued.event.get("issueId") or "")
         if issue_id is not None:
             reads.append(loaders.issue.load(issue_id))

@@ -31,8 +31,11 @@ class BusMessage:
 _OVERFLOW = object()
 _END = object()
 # Events whose subscribers read the issue's current state when they deliver them: one still
-# queued makes a newer equal one (same kind, same issue) redundant. Kept in its place, so a
-# busy issue cannot starve the rest of the queue.
+# queued, whose reads have not started, makes a newer equal one (same kind, same issue)
+# redundant; it keeps its place, so a busy issue cannot starve the rest of the queue. Reads
+# start when a message's `scratch` gets its first entry (shared by every local subscriber of
+# the message: another subscriber's delivery, or a read-ahead); from then on a newer equal
+# event takes the queued one's place instead, since the queued one would show an older state.
 SUPERSEDABLE_KINDS = frozenset({"ISSUE_UPDATED", "VOTING_UPDATED", "ESTIMATE_PUSH_UPDATED"})
 
 
@@ -52,7 +55,6 @@ class Subscription:
         self._size = queue_size
         self._queue: deque[Any] = deque()
         self._supersedable: dict[tuple[str, str], BusMessage] = {}  # queued, by pending_key
-        self._read_ahead: set[tuple[str, str]] = set()  # ... whose reads already started
         self._ready = asyncio.Event()
         self.closed = False
         self._finished = False
@@ -63,10 +65,9 @@ class Subscription:
         key = pending_key(message.event)
         queued = self._supersedable.get(key) if key is not None else None
         if queued is not None and key is not None:
-            if key in self._read_ahead:  # it would show an older state: this one replaces it
+            if queued.scratch:  # its reads have started: this one takes its place
                 index = next(i for i, item in enumerate(self._queue) if item is queued)
                 self._queue[index] = self._supersedable[key] = message
-                self._read_ahead.discard(key)
             return  # else the queued one will show the issue as it is by then
         if len(self._queue) >= self._size:
             # Drop the backlog and end the subscription: memory stays bounded.
@@ -82,13 +83,6 @@ class Subscription:
         """Up to `limit` messages waiting behind the one being delivered, oldest first."""
         return list(itertools.islice((m for m in self._queue if isinstance(m, BusMessage)), limit))
 
-    def reading(self, message: BusMessage) -> None:
-        """The queued `message`'s reads start now, ahead of its delivery: an equal event
-        arriving later takes its place (it would show an older state than that event's)."""
-        key = pending_key(message.event)
-        if key is not None and self._supersedable.get(key) is message:
-            self._read_ahead.add(key)
-
     def close(self) -> None:
         """What is queued is still delivered, then the iteration ends."""
         if not self.closed:
@@ -100,7 +94,6 @@ class Subscription:
         if sentinel is _OVERFLOW:
             self._queue.clear()
             self._supersedable.clear()
-            self._read_ahead.clear()
         self._queue.append(sentinel)  # wakes a reader blocked in __anext__
         self._ready.set()
 
@@ -123,7 +116,6 @@ class Subscription:
         key = pending_key(item.event)
         if key is not None and self._supersedable.get(key) is item:
             del self._supersedable[key]
-            self._read_ahead.discard(key)
         return item
 
 

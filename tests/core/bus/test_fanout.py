@@ -95,9 +95,23 @@ async def test_an_update_read_ahead_of_its_delivery_no_longer_supersedes() -> No
     reader = fanout.subscribe("r")
     fanout.deliver("r", {"kind": "ISSUE_UPDATED", "issueId": "1", "n": 1})
     [queued] = reader.queued(5)
-    reader.reading(queued)  # its issue was read now: a later change must still be delivered
+    queued.scratch["loaders"] = object()  # its reads started now: a later change must follow
     fanout.deliver("r", {"kind": "ISSUE_UPDATED", "issueId": "2", "n": 2})
     fanout.deliver("r", {"kind": "ISSUE_UPDATED", "issueId": "1", "n": 3})  # takes 1's place
     fanout.deliver("r", {"kind": "ISSUE_UPDATED", "issueId": "1", "n": 4})  # 3 will read it
     assert [(await anext(reader)).event["n"] for _ in range(2)] == [3, 2]
     assert not reader.queued(5)
+
+
+async def test_an_update_another_subscriber_already_read_no_longer_supersedes() -> None:
+    """Local subscribers share one message object: once one of them has delivered it (its
+    scratch holds what was read), the message is stale for the others still holding it."""
+    fanout = LocalFanout(queue_size=8)
+    fast, slow = fanout.subscribe("r"), fanout.subscribe("r")
+    fanout.deliver("r", {"kind": "VOTING_UPDATED", "issueId": "7", "n": 1})
+    first = await anext(fast)
+    first.scratch["event"] = "read at n=1"  # what the resolver shares with the other readers
+    fanout.deliver("r", {"kind": "VOTING_UPDATED", "issueId": "7", "n": 2})
+    assert [(await anext(slow)).event["n"]] == [2]  # not the stale n=1
+    assert (await anext(fast)).event["n"] == 2
+    assert not slow.queued(5) and not fast.queued(5)
