@@ -83,15 +83,8 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """Objects whose selected fields are all plain leaves become a dict in one loop."""
         plan = self._leaf_plan(return_type, field_details_list)
-        if plan:
-            data: dict[str, Any] = {}
-            for step in plan:
-                value = _read_leaf(step, result)
-                if value is _SLOW_PATH:
-                    break
-                data[step[0]] = value
-            else:
-                return data
+        if plan and (data := _read_object(plan, result)) is not _SLOW_PATH:
+            return data
         return super().collect_and_execute_subfields(
             return_type, field_details_list, path, result, position_context
         )
@@ -226,14 +219,22 @@ def _plain_objects(plan: LeafPlan, items: list[Any], non_null: bool) -> list[Any
                 return None
             completed.append(None)
             continue
-        data: dict[str, Any] = {}
-        for step in plan:
-            value = _read_leaf(step, item)
-            if value is _SLOW_PATH:
-                return None
-            data[step[0]] = value
+        data = _read_object(plan, item)
+        if data is _SLOW_PATH:
+            return None
         completed.append(data)
     return completed
+
+
+def _read_object(plan: LeafPlan, source: Any) -> Any:
+    """The object's selected fields as a dict, or _SLOW_PATH when one of them needs it."""
+    data: dict[str, Any] = {}
+    for step in plan:
+        value = _read_leaf(step, source)
+        if value is _SLOW_PATH:
+            return _SLOW_PATH
+        data[step[0]] = value
+    return data
 
 
 def _read_leaf(step: LeafStep, source: Any) -> Any:
@@ -254,13 +255,7 @@ def _read_leaf(step: LeafStep, source: Any) -> Any:
         items = _plain_objects(plan, value, items_non_null)
         return _SLOW_PATH if items is None else items
     if plan is not None:
-        data: dict[str, Any] = {}
-        for inner in plan:
-            read = _read_leaf(inner, value)
-            if read is _SLOW_PATH:
-                return _SLOW_PATH
-            data[inner[0]] = read
-        return data
+        return _read_object(plan, value)
     if type(value) is str and leaf in _STRING_LEAVES:
         return value
     try:
