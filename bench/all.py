@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCHES: list[tuple[str, list[str]]] = [
     ("read_path", []),
     ("fanout", []),
+    ("fanout", ["--users", "500"]),
     ("jira_list_issues", []),
     ("jira_import", []),
     ("webhook_ingest", ["--redis"]),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections.abc import AsyncGenerator, Coroutine
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -24,6 +25,7 @@ from core.bus.fanout import iterate
 from resolvers.errors import Forbidden
 from resolvers.permissions import require_user
 from resolvers.rooms import guarded
+from schema.broadcast import EXECUTOR, WRITER, FrameWriter, Member
 from schema.context import Context
 from schema.loaders import Loaders
 from schema.types.issues import Issue
@@ -61,32 +63,66 @@ class Subscription:
         bus = info.context.runtime.bus
         if room is None or bus is None:
             raise Forbidden(RoomAccessDenied.default_message)
-        return _present(info, str(room.id), user.id, bus.subscribe(str(room.id)))
+        events = _Events(info, str(room.id), user.id, bus.subscribe(str(room.id)))
+        return _present(events, WRITER.get(), EXECUTOR.get())
+
+
+@dataclass
+class _Events:
+    info: Info[Context, None]
+    room_id: str
+    user_id: int
+    subscription: BusSubscription
+
+    def __call__(self) -> AsyncGenerator[RoomEvent, None]:
+        return _room_events(self.info, self.room_id, self.user_id, self.subscription)
 
 
 async def _present(
-    info: Info[Context, None], room_id: str, user_id: int, subscription: BusSubscription
+    events: _Events, writer: FrameWriter | None, executor: Any
 ) -> AsyncGenerator[RoomEvent, None]:
     """The events, with the subscriber online in the room for as long as they flow."""
+    info, room_id, user_id = events.info, events.room_id, events.user_id
     runtime = info.context.runtime
     active = runtime.metrics.subscriptions_active
     active.inc()
+    deliveries = _deliveries(events, writer, executor)  # before arriving: it sees the arrival
     try:
         visit = await runtime.presence.enter(room_id, user_id)
         if visit.arrived:
             await publish_member_event(runtime.bus, room_id, user_id)
         try:
-            async for event in _room_events(info, room_id, user_id, subscription):
+            async for event in deliveries:
                 yield event
         finally:
             await asyncio.shield(_leave(runtime, visit, room_id, user_id))
     finally:
+        await deliveries.aclose()
         active.dec()
 
 
 async def _leave(runtime: Runtime, visit: Any, room_id: str, user_id: int) -> None:
     if await runtime.presence.leave(visit):
         await publish_member_event(runtime.bus, room_id, user_id)
+
+
+def _deliveries(
+    events: _Events, writer: FrameWriter | None, executor: Any
+) -> AsyncGenerator[RoomEvent, None] | Member:
+    """Through the transport, the subscriber joins the group of this process's subscribers
+    with the same viewer and operation, which executes and encodes each event once for all
+    (schema/broadcast.py); else it executes its events itself."""
+    if writer is None or executor is None:
+        return events()
+    key = ("roomEvents", events.room_id, events.user_id, executor.share_key())
+    member = writer.broadcasts.join(key, writer, executor, events, _slow_subscriber)
+    if not member.started_group:
+        events.subscription.close()  # the group reads the room through its own subscription
+    return member
+
+
+def _slow_subscriber() -> GraphQLError:
+    return GraphQLError(SlowSubscriber.default_message, extensions={"code": SLOW_SUBSCRIBER})
 
 
 async def _room_events(

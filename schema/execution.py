@@ -9,12 +9,14 @@
    objects, and a resolver field marked `@prefetched("attribute")` whose attribute was filled
    by its parent (schema/types/prefetch.py; a room's issues with their votes: one loop).
 2. Subscription events are executed once for every subscriber that would get the same result.
-   Room events fan out to hundreds of subscribers per process. When a subscription's source yields
-a payload object carrying `shared_results` (a dict), the event's execution is keyed by
-(operation text, operation name, variables) in that dict: the first subscriber executes it,
-every other subscriber handed the same payload object awaits that one result. The payload's
-producer decides who may share: it hands one object to subscribers whose results cannot
-differ (resolvers/rooms.py shares per message and viewer).
+   When a subscription's source yields a payload object carrying `shared_results` (a dict), the
+   event's execution is keyed by `share_key()` (operation text, operation name, variables) in
+   that dict: the first subscriber executes it, every other subscriber handed the same payload
+   object awaits that one result. The payload's producer decides who may share: it hands one
+   object to subscribers whose results cannot differ (resolvers/room_events.py shares per
+   message and viewer). Over websockets, such subscribers go further and form one group that
+   runs, encodes and writes each event once for all (schema/broadcast.py): resolving a
+   subscription's root field records its executor in `EXECUTOR` for that.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from schema.broadcast import EXECUTOR
 from schema.types.prefetch import PREFETCHED_ATTRIBUTE
 
 SHARED_RESULTS = "shared_results"
@@ -162,7 +165,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         results = getattr(self.root_value, SHARED_RESULTS, None)
         if not isinstance(results, dict) or self.operation.operation != OperationType.SUBSCRIPTION:
             return super().execute_operation(serially)
-        key = self._share_key()
+        key = self.share_key()
         shared = results.get(key)
         if shared is None:
             outcome = super().execute_operation(serially)
@@ -171,7 +174,15 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # shield: one subscriber going away must not cancel the others' result
         return asyncio.shield(shared)
 
-    def _share_key(self) -> tuple[str, str, str]:
+    def build_resolve_info(
+        self, field_def: Any, field_nodes: Any, parent_type: Any, path: Path
+    ) -> Any:
+        if path.prev is None and self.operation.operation == OperationType.SUBSCRIPTION:
+            EXECUTOR.set(self)  # the subscription's resolver may run its events in a group
+        return super().build_resolve_info(field_def, field_nodes, parent_type, path)
+
+    def share_key(self) -> tuple[str, str, str]:
+        """What, besides the payload, decides an event's result: the operation and its variables."""
         operation = self.operation
         text = operation.loc.source.body if operation.loc else str(id(operation))
         name = operation.name.value if operation.name else ""

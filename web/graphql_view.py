@@ -22,9 +22,11 @@ from strawberry.http.websocket_origin import normalize_origin
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from core.auth import InvalidToken, decode_token, parse_authorization
+from core.bus.fanout import DEFAULT_QUEUE_SIZE
 from core.logging import request_id_var
 from core.metrics import MAX_OPERATION_NAMES, OTHER, BoundedLabels
 from core.settings import Settings
+from schema.broadcast import Broadcasts
 from schema.composition import Schema
 from schema.context import Context
 from schema.documents import TrustedDocuments
@@ -85,6 +87,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.ws_origins = ws_origins(settings)
         self.max_message_characters = settings.max_body_bytes
         self.ws_connections = ConnectionCounter(settings.ws_max_connections_per_user)
+        self.broadcasts = Broadcasts(limit=DEFAULT_QUEUE_SIZE)  # room events' groups
         documents = load_trusted_documents(settings, schema)
         runtime.metrics.operation_names = BoundedLabels(
             manifest_operation_names(documents.by_id.values()), MAX_OPERATION_NAMES

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import Counter
 from collections.abc import AsyncGenerator
@@ -32,6 +33,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
 
+from schema.broadcast import WRITER, Broadcasts
 from schema.context import Context
 from web.graphql_request import BadGraphQLRequest, from_payload
 from web.middleware import LARGE_REQUEST_BYTES, collect_request_garbage
@@ -86,6 +88,22 @@ class BoundedWebSocketAdapter(ASGIWebSocketAdapter):
             raise NonTextMessageReceived from error
         except WebSocketDisconnect:
             pass
+
+
+class OperationWriter:
+    """Sends an operation's `next` messages around payloads encoded once for a group of
+    subscribers (schema/broadcast.py)."""
+
+    def __init__(self, websocket: Any, operation_id: str, broadcasts: Broadcasts) -> None:
+        self.broadcasts = broadcasts
+        self._websocket = websocket
+        self._prefix = '{"id":' + json.dumps(operation_id) + ',"type":"next","payload":'
+
+    async def write(self, payload_text: str) -> None:
+        try:
+            await self._websocket.ws.send_text(self._prefix + payload_text + "}")
+        except WebSocketDisconnect as exc:  # as Strawberry's own sends report it
+            raise WebSocketDisconnected from exc
 
 
 class GraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
@@ -161,6 +179,8 @@ class GraphQLTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         await super().shutdown()
 
     async def run_operation(self, operation: Any) -> None:
+        broadcasts: Broadcasts = self.view.broadcasts  # type: ignore[attr-defined]
+        WRITER.set(OperationWriter(self.websocket, operation.id, broadcasts))  # this task's
         try:
             await super().run_operation(operation)
         finally:

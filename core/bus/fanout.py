@@ -18,6 +18,8 @@ DEFAULT_QUEUE_SIZE = 256
 class SlowSubscriber(Exception):
     """The subscriber fell `queue_size` messages behind; its subscription was ended."""
 
+    default_message = "Too many undelivered room events; subscribe again."
+
 
 @dataclass(slots=True)
 class BusMessage:
@@ -112,7 +114,7 @@ class Subscription:
         if item is _END:
             raise StopAsyncIteration
         if item is _OVERFLOW:
-            raise SlowSubscriber("Too many undelivered room events; subscribe again.")
+            raise SlowSubscriber(SlowSubscriber.default_message)
         key = pending_key(item.event)
         if key is not None and self._supersedable.get(key) is item:
             del self._supersedable[key]

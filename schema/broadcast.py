@@ -1,0 +1,197 @@
+"""Subscription events executed and encoded once per group of equal subscriptions.
+
+A group is this process's subscriptions whose payloads cannot differ: the same source (a room),
+the same viewer, the same operation text, name and variables. One task per group, its pump,
+reads the source, executes each event once (with the executor of the subscription that started
+the group) and encodes it once. Each member's own operation task then only writes the frames
+to its socket: no per-subscriber GraphQL execution, extension hooks or JSON encoding per event.
+
+A transport opts in by setting `WRITER` for the operation's task (web/graphql_ws.py); the
+executor sets `EXECUTOR` when it resolves a subscription's root field (schema/execution.py).
+Without both, a subscription runs Strawberry's per-event pipeline as usual.
+
+Members join and leave at any time; a member joining a running group gets the events the group
+reads from then on. The pump's end ends every member: a normal end completes them, an error
+reaches each as its own. A member whose socket cannot keep up (`limit` frames unsent) is
+ended alone with the error `overflow()` makes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Hashable
+from contextlib import aclosing
+from contextvars import ContextVar
+from typing import Any, Protocol
+
+from graphql import ExecutionResult
+
+from schema.extensions import MaskUnexpectedErrors, is_unexpected, log_errors
+
+log = logging.getLogger(__name__)
+
+
+class FrameWriter(Protocol):
+    """An operation's way to its socket: `write` sends one `next` message around a payload."""
+
+    broadcasts: Broadcasts
+
+    async def write(self, payload_text: str) -> None: ...
+
+
+WRITER: ContextVar[FrameWriter | None] = ContextVar("subscription_writer", default=None)
+EXECUTOR: ContextVar[Any] = ContextVar("subscription_executor", default=None)
+_OPEN = object()
+
+
+class Member:
+    def __init__(
+        self, group: Group, writer: FrameWriter, limit: int, overflow: Callable[[], Exception]
+    ) -> None:
+        self.writer = writer
+        self.started_group = False  # True for the member whose source the group reads
+        self._group = group
+        self._limit = limit
+        self._overflow = overflow
+        self._frames: deque[str] = deque()
+        self._ready = asyncio.Event()
+        self._outcome: object = _OPEN  # _OPEN, None (ended) or the exception to raise
+
+    def offer(self, payload_text: str) -> None:
+        if self._outcome is not _OPEN:
+            return
+        if len(self._frames) >= self._limit:
+            self._frames.clear()
+            self.finish(self._overflow())
+            return
+        self._frames.append(payload_text)
+        self._ready.set()
+
+    def finish(self, outcome: BaseException | None) -> None:
+        if self._outcome is _OPEN:
+            self._outcome = outcome
+            self._ready.set()
+
+    def __aiter__(self) -> Member:
+        return self
+
+    async def __anext__(self) -> None:
+        """Writes the group's frames until the member ends; never yields an item (the frames
+        go straight to the writer), so the subscription's own pipeline never runs per event."""
+        await self._write_until_ended()
+        raise StopAsyncIteration
+
+    async def aclose(self) -> None:
+        """Leave the group (its last member stops its pump)."""
+        self._group.leave(self)
+
+    async def _write_until_ended(self) -> None:
+        while True:
+            while self._frames:
+                await self.writer.write(self._frames.popleft())
+            if self._outcome is not _OPEN:
+                if isinstance(self._outcome, BaseException):
+                    raise self._outcome
+                return
+            self._ready.clear()
+            await self._ready.wait()
+
+
+class Group:
+    def __init__(
+        self,
+        broadcasts: Broadcasts,
+        key: Hashable,
+        source: AsyncIterator[Any],
+        executor: Any,
+    ) -> None:
+        self.key = key
+        self.members: list[Member] = []
+        self._broadcasts = broadcasts
+        self._executor = executor
+        self._task = asyncio.ensure_future(self._pump(source))
+
+    def leave(self, member: Member) -> None:
+        if member in self.members:
+            self.members.remove(member)
+        if not self.members:
+            self._broadcasts.forget(self)
+            self._task.cancel()
+
+    async def _pump(self, source: AsyncIterator[Any]) -> None:
+        outcome: BaseException | None = None
+        try:
+            async with aclosing(source):  # type: ignore[type-var]
+                async for payload in source:
+                    text = await self._render(payload)
+                    for member in self.members:
+                        member.offer(text)
+                    # Let the members write before the next event: only one whose socket
+                    # cannot take its frames should fall `limit` behind.
+                    await asyncio.sleep(0)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            outcome = exc
+        finally:
+            self._broadcasts.forget(self)
+            for member in self.members:
+                member.finish(outcome)
+
+    async def _render(self, payload: Any) -> str:
+        result = self._executor.build_per_event_executor(payload).execute_operation()
+        if self._executor.is_awaitable(result):
+            result = await result
+        return encode_result(result)
+
+
+def encode_result(result: ExecutionResult) -> str:
+    """The `next` payload Strawberry would send, unexpected errors masked and logged."""
+    body: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        log_errors(result.errors)
+        masked = (
+            _MASK.anonymise_error(error) if is_unexpected(error) else error
+            for error in result.errors
+        )
+        body["errors"] = [error.formatted for error in masked]
+    return json.dumps(body)
+
+
+_MASK = MaskUnexpectedErrors()
+
+
+class Broadcasts:
+    """This process's groups, by key."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._groups: dict[Hashable, Group] = {}
+
+    def forget(self, group: Group) -> None:
+        if self._groups.get(group.key) is group:
+            del self._groups[group.key]
+
+    def group_count(self) -> int:
+        return len(self._groups)
+
+    def join(
+        self,
+        key: Hashable,
+        writer: FrameWriter,
+        executor: Any,
+        source: Callable[[], AsyncIterator[Any]],
+        overflow: Callable[[], Exception],
+    ) -> Member:
+        """A member of the group for `key`; `source()` is called only to start a new group."""
+        group = self._groups.get(key)
+        started = group is None
+        if group is None:
+            group = self._groups[key] = Group(self, key, source(), executor)
+        member = Member(group, writer, self.limit, overflow)
+        member.started_group = started
+        group.members.append(member)
+        return member
