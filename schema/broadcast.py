@@ -59,6 +59,7 @@ class Member:
         self._frames: deque[str] = deque()
         self._ready = asyncio.Event()
         self._outcome: object = _OPEN  # _OPEN, None (ended) or the exception to raise
+        self._writing: asyncio.Future[None] | None = None
 
     def offer(self, payload_text: str) -> None:
         if self._outcome is not _OPEN:
@@ -80,13 +81,19 @@ class Member:
 
     async def __anext__(self) -> None:
         """Writes the group's frames until the member ends; never yields an item (the frames
-        go straight to the writer), so the subscription's own pipeline never runs per event."""
-        await self._write_until_ended()
+        go straight to the writer), so the subscription's own pipeline never runs per event.
+        The writing runs in a task of its own: waking it per event is cheaper than resuming
+        the operation's deep stack (Strawberry, graphql-core and the resolver's generators)."""
+        if self._writing is None:
+            self._writing = asyncio.ensure_future(self._write_until_ended())
+        await self._writing  # cancelled with the operation
         raise StopAsyncIteration
 
     async def aclose(self) -> None:
         """Leave the group (its last member stops its pump)."""
         self._group.leave(self)
+        if self._writing is not None:
+            self._writing.cancel()
 
     async def _write_until_ended(self) -> None:
         while True:
