@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncGenerator, Coroutine
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -46,7 +46,6 @@ from services.rooms.access import RoomAccessDenied, parse_issue_id
 from services.rooms.events import RoomEventKind, publish_member_event
 from services.runtime import Runtime
 
-T = TypeVar("T")
 SLOW_SUBSCRIBER = "SLOW_SUBSCRIBER"  # extensions.code when a client fell too far behind
 READ_AHEAD = 50  # queued events whose issue reads join the current event's query
 
@@ -139,47 +138,40 @@ async def _room_events(
             raise GraphQLError(str(exc), extensions={"code": SLOW_SUBSCRIBER}) from None
         # Fresh loaders per event, shared by this process's subscribers of the same message.
         loaders = message.scratch.get("loaders")
-        read_ahead = []
         if loaders is None:
             loaders = message.scratch["loaders"] = Loaders(info.context.runtime.presence)
-            read_ahead = _lend_to_queued(loaders, subscription)
+            _lend_to_queued(loaders, subscription)
         info.context.fresh_loaders(loaders)
-        # The membership check and the event's own reads run together (one round trip).
-        member_ids, event, *_ = await asyncio.gather(
-            loaders.room_member_ids.load(room_uuid),
-            _shared(message.scratch, "event", _to_event(loaders, room_id, message)),
-            *read_ahead,
-        )
+        # The membership check and the event's own reads run together (one round trip);
+        # what is read already (read ahead, or by another subscriber) costs no loop turn.
+        reading = message.scratch.get("event")  # one read per message for every subscriber
+        if reading is None:
+            reading = message.scratch["event"] = _reading(loaders, room_id, message)
+        member_ids = await loaders.room_member_ids.load(room_uuid)
+        event = reading.result() if reading.done() else await asyncio.shield(reading)
         if viewer_id not in member_ids:
             return  # removed, or left: the subscription ends
         if event is not None:
             yield _for_viewer(message.scratch, event, viewer_id)
 
 
-def _lend_to_queued(loaders: Loaders, subscription: BusSubscription) -> list[Any]:
+def _lend_to_queued(loaders: Loaders, subscription: BusSubscription) -> None:
     """A subscriber behind the room: the events queued behind this one read with its loaders,
     their issues in this event's query (one round trip for a backlog, not one per event).
     They were published before this read, so what they show is at least as new as their
     change. Never past a member change: membership is read again after it."""
-    reads = []
     for queued in subscription.queued(READ_AHEAD):
         if queued.event.get("kind") == RoomEventKind.MEMBER_UPDATED or "loaders" in queued.scratch:
             break
         queued.scratch["loaders"] = loaders  # its reads start now (core/bus/fanout.py)
         issue_id = parse_issue_id(queued.event.get("issueId") or "")
-        if issue_id is not None:
-            reads.append(loaders.issue.load(issue_id))
-    return reads
+        if issue_id is not None:  # awaited when the queued event is delivered
+            loaders.issue.load(issue_id).add_done_callback(_observed)
 
 
-async def _shared(scratch: dict[str, Any], key: str, make: Coroutine[Any, Any, T]) -> T:
-    """Run `make` once per message; every local subscriber of the message awaits that run."""
-    task = scratch.get(key)
-    if task is None:
-        task = scratch[key] = asyncio.ensure_future(make)
-    else:
-        make.close()  # another subscriber's run is in flight or done
-    return await asyncio.shield(task)
+def _observed(read: asyncio.Future[Any]) -> None:
+    if not read.cancelled():
+        read.exception()  # a failed read is reported where it is awaited, not as unretrieved
 
 
 def _for_viewer(scratch: dict[str, Any], event: RoomEvent, viewer_id: int | None) -> RoomEvent:
@@ -191,6 +183,25 @@ def _for_viewer(scratch: dict[str, Any], event: RoomEvent, viewer_id: int | None
         payload = scratch[key] = copy.copy(event)
         payload.shared_results = {}  # type: ignore[union-attr]
     return payload
+
+
+def _reading(loaders: Loaders, room_id: str, message: BusMessage) -> asyncio.Future[Any]:
+    """The message's event, done at once when what it shows has been read (read ahead)."""
+    payload = message.event
+    kind = payload.get("kind")
+    issue_id = parse_issue_id(payload.get("issueId") or "")
+    if kind in _ISSUE_KINDS and issue_id is not None:
+        read = loaders.issue.load(issue_id)
+        if read.done() and not read.cancelled() and read.exception() is None:
+            at = _parse_at(payload.get("at"))
+            return _done(_issue_event(room_id, kind, issue_id, read.result(), at))
+    return asyncio.ensure_future(_to_event(loaders, room_id, message))
+
+
+def _done(value: Any) -> asyncio.Future[Any]:
+    future = asyncio.get_running_loop().create_future()
+    future.set_result(value)
+    return future
 
 
 async def _to_event(loaders: Loaders, room_id: str, message: BusMessage) -> RoomEvent | None:
@@ -207,14 +218,18 @@ async def _to_event(loaders: Loaders, room_id: str, message: BusMessage) -> Room
     issue_id = parse_issue_id(payload.get("issueId") or "")
     if issue_id is None:
         return None
-    row = await loaders.issue.load(issue_id)
+    return _issue_event(room_id, kind, issue_id, await loaders.issue.load(issue_id), at)
+
+
+def _issue_event(
+    room_id: str, kind: object, issue_id: int, row: dict[str, Any] | None, at: datetime
+) -> RoomEvent | None:
     if row is not None and str(row["room_id"]) != room_id:
         return None  # not this room's issue: ignore the hint
     if row is None or kind == RoomEventKind.ISSUE_REMOVED:
         return IssueRemoved(issue_id=strawberry.ID(str(issue_id)), issue=None, at=at)
-    issue = Issue.from_row(row)
-    event_type = _ISSUE_EVENTS.get(kind or "")
-    return event_type(issue=issue, at=at) if event_type else None
+    event_type = _ISSUE_EVENTS.get(str(kind))
+    return event_type(issue=Issue.from_row(row), at=at) if event_type else None
 
 
 async def _member_event(
@@ -240,6 +255,9 @@ _ISSUE_EVENTS: dict[str, Any] = {
     RoomEventKind.VOTING_UPDATED: VotingUpdated,
     RoomEventKind.ESTIMATE_PUSH_UPDATED: EstimatePushUpdated,
 }
+
+
+_ISSUE_KINDS = frozenset({*_ISSUE_EVENTS, RoomEventKind.ISSUE_REMOVED})
 
 
 def _parse_at(value: object) -> datetime:

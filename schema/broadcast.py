@@ -45,6 +45,9 @@ class FrameWriter(Protocol):
 WRITER: ContextVar[FrameWriter | None] = ContextVar("subscription_writer", default=None)
 EXECUTOR: ContextVar[Any] = ContextVar("subscription_executor", default=None)
 _OPEN = object()
+# The pump yields to the writers once a member has this many frames queued; before that it
+# goes on with the next event (a subscriber behind a busy room catches up in fewer loop turns).
+YIELD_AT_BACKLOG = 8
 
 
 class Member:
@@ -61,15 +64,17 @@ class Member:
         self._outcome: object = _OPEN  # _OPEN, None (ended) or the exception to raise
         self._writing: asyncio.Future[None] | None = None
 
-    def offer(self, payload_text: str) -> None:
+    def offer(self, payload_text: str) -> int:
+        """Queue a frame; returns how many are queued now."""
         if self._outcome is not _OPEN:
-            return
+            return 0
         if len(self._frames) >= self._limit:
             self._frames.clear()
             self.finish(self._overflow())
-            return
+            return 0
         self._frames.append(payload_text)
         self._ready.set()
+        return len(self._frames)
 
     def finish(self, outcome: BaseException | None) -> None:
         if self._outcome is _OPEN:
@@ -134,11 +139,11 @@ class Group:
             async with aclosing(source):  # type: ignore[type-var]
                 async for payload in source:
                     text = await self._render(payload)
-                    for member in self.members:
-                        member.offer(text)
-                    # Let the members write before the next event: only one whose socket
-                    # cannot take its frames should fall `limit` behind.
-                    await asyncio.sleep(0)
+                    backlog = max((member.offer(text) for member in self.members), default=0)
+                    if backlog >= min(YIELD_AT_BACKLOG, max(1, self._broadcasts.limit // 2)):
+                        # Let the members write: only one whose socket cannot take its
+                        # frames should fall `limit` behind, not one the pump outran.
+                        await asyncio.sleep(0)
         except asyncio.CancelledError:
             raise
         except Exception as exc:

@@ -169,8 +169,11 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         shared = results.get(key)
         if shared is None:
             outcome = super().execute_operation(serially)
-            shared = asyncio.ensure_future(_awaited(outcome, self.is_awaitable(outcome)))
-            results[key] = shared
+            shared = results[key] = (
+                asyncio.ensure_future(outcome) if self.is_awaitable(outcome) else _done(outcome)
+            )
+        if shared.done():  # no loop turn for what is computed already
+            return shared.result()
         # shield: one subscriber going away must not cancel the others' result
         return asyncio.shield(shared)
 
@@ -276,5 +279,7 @@ def _read_leaf(step: LeafStep, source: Any) -> Any:
     return _SLOW_PATH if coerced is None or coerced is Undefined else coerced
 
 
-async def _awaited(outcome: Any, awaitable: bool) -> Any:
-    return await outcome if awaitable else outcome
+def _done(outcome: Any) -> asyncio.Future[Any]:
+    future = asyncio.get_running_loop().create_future()
+    future.set_result(outcome)
+    return future
