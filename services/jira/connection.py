@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from core.db import fetch_models
 from core.errors import ErrorCode, ServiceError
 from core.text import checked_text
 from jira_cloud import oauth
@@ -250,7 +251,13 @@ async def _sync_sites(connection_id: int, resources: list[oauth.AccessibleResour
 
 
 async def get_connection(user: User) -> JiraConnection | None:
-    return await JiraConnection.get_or_none(user_id=user.id, provider=PROVIDER)
+    found = await fetch_models(JiraConnection, _CONNECTION_OF_USER, user.id, PROVIDER)
+    return found[0] if found else None
+
+
+_CONNECTION_OF_USER = "SELECT * FROM jira_connections WHERE user_id = $1 AND provider = $2"
+_SITE_BY_CLOUD_ID = "SELECT * FROM jira_sites WHERE connection_id = $1 AND cloud_id = $2"
+_SELECTED_SITE = "SELECT * FROM jira_sites WHERE connection_id = $1 AND selected = $2 LIMIT 1"
 
 
 async def require_connection(user: User) -> JiraConnection:
@@ -269,8 +276,10 @@ async def resolve_site(connection: JiraConnection, cloud_id: str | None = None) 
     selected one."""
     if cloud_id is not None:
         checked_cloud_id(cloud_id)
-    query = JiraSite.filter(connection_id=connection.id)
-    site = await (query.filter(cloud_id=cloud_id) if cloud_id else query.filter(selected=True))
+    if cloud_id:
+        site = await fetch_models(JiraSite, _SITE_BY_CLOUD_ID, connection.id, cloud_id)
+    else:
+        site = await fetch_models(JiraSite, _SELECTED_SITE, connection.id, True)
     if not site:
         raise ServiceError(ErrorCode.NOT_FOUND, "No such Jira site on your connection.", "cloudId")
     return site[0]

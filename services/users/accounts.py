@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.auth import MAX_NAME, MAX_SUBJECT, Principal, issue_token
+from core.db import fetch_models
 from core.errors import ErrorCode, ServiceError, invalid
 from core.text import checked_text
 from models.users import Plan, User
@@ -10,7 +11,8 @@ from models.users import Plan, User
 
 async def upsert_user(principal: Principal) -> User:
     """The user behind a verified token, created on first sight, kept in step with its claims."""
-    user = await User.get_or_none(subject=principal.subject)
+    found = await fetch_models(User, "SELECT * FROM users WHERE subject = $1", principal.subject)
+    user = found[0] if found else None
     if user is None:
         user, _ = await User.get_or_create(
             subject=principal.subject,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -51,6 +53,24 @@ def test_tokens_without_a_usable_subject_or_email_are_refused(overrides: dict) -
 def test_expired_tokens_say_so() -> None:
     with pytest.raises(InvalidToken, match="expired"):
         decode_token(tokens.expired(), DEV_JWT_SECRET)
+
+
+def test_a_token_verified_before_is_still_refused_once_it_expires() -> None:
+    token = issue_token(
+        DEV_JWT_SECRET, subject="u", email="u@example.com", name=None, ttl=timedelta(seconds=2)
+    )
+    principal = decode_token(token, DEV_JWT_SECRET)  # verified, and remembered
+    assert principal.expires_at is not None
+    time.sleep((principal.expires_at - datetime.now(UTC)).total_seconds() + 0.05)
+    with pytest.raises(InvalidToken, match="expired"):
+        decode_token(token, DEV_JWT_SECRET)
+
+
+def test_a_remembered_token_is_not_valid_under_another_secret() -> None:
+    token = tokens.valid(sub="user-2")
+    assert decode_token(token, DEV_JWT_SECRET).subject == "user-2"
+    with pytest.raises(InvalidToken):
+        decode_token(token, "another-secret-of-at-least-thirty-two-bytes")
 
 
 @pytest.mark.parametrize(
