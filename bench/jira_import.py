@@ -5,7 +5,8 @@ statements the import service sends for 10 and for 100 issues (counted in this p
 same database: they must not grow), and wall time, median and p99, of a first import into a
 fresh room (creates) and of a re-import (updates). Baseline, same run and same sandbox: the bare
 bulkfetch of the same keys by a JiraClient in this process. Runs alternate so drift affects
-every side alike.
+every side alike. The import requests go over a raw keep-alive connection
+(bench.support.KeepAliveClient), as in bench.jira_list_issues.
 
     .venv/bin/python -m bench.jira_import [--issues 100] [--runs 15]
 """
@@ -30,7 +31,7 @@ from bench.jira_list_issues import (
     jira_requests_since,
     last_seq,
 )
-from bench.support import jira_app, percentile, scratch_database
+from bench.support import KeepAliveClient, jira_app, percentile, scratch_database
 from jira_cloud.client import JiraClient
 from services.jira import importing as jira_import
 from services.rooms.rooms import create_room
@@ -106,8 +107,10 @@ async def run(
         data = await gql.data(CREATE_ROOM, {"n": "bench"}, token=token)
         return str(data["createRoom"]["room"]["id"])
 
+    graphql = await KeepAliveClient(int(server_url.rsplit(":", 1)[1])).open()
+
     async def import_into(room: str, created: int, updated: int) -> None:
-        data = await gql.data(IMPORT, {"r": room, "k": keys}, token=token)
+        data = await graphql.graphql(IMPORT, {"r": room, "k": keys}, token)
         payload = data["importJiraIssues"]
         assert payload["errors"] == [], payload["errors"]
         assert (payload["created"], payload["updated"]) == (created, updated)
@@ -135,6 +138,7 @@ async def run(
             results[name][0].append(elapsed)
             results[name][1].append(requests)
 
+    await graphql.close()
     print(f"importJiraIssues: {n} issues, {runs} runs per side")
     for name, (times, requests) in results.items():
         print(line(name, times, requests))

@@ -221,6 +221,15 @@ class KeepAliveClient:
             raise RuntimeError(f"HTTP {status.decode()}: {body[:300]!r}")
         return body
 
+    async def graphql(self, query: str, variables: dict[str, Any], token: str) -> dict[str, Any]:
+        """POST /graphql; the data (top-level errors raise)."""
+        headers = {"authorization": f"Bearer {token}"}
+        raw = self.encode("POST", "/graphql", {"query": query, "variables": variables}, headers)
+        body = json.loads(await self.request(raw))
+        if body.get("errors"):
+            raise RuntimeError(f"GraphQL errors: {body['errors']}")
+        return dict(body["data"])
+
     async def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
