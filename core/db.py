@@ -48,3 +48,8 @@ async def fetch_models(model: type[M], sql: str, *params: Any) -> list[M]:
         sql = _NUMBERED.sub(r"?\1", sql)
     rows = await connection.execute_query_dict(sql, list(params))
     return [model._init_from_db(**row) for row in rows]
+
+
+def placeholders(count: int, first: int = 1) -> str:
+    """`$first, ..., $(first + count - 1)`: an IN list for fetch_models."""
+    return ", ".join(f"${n}" for n in range(first, first + count))

@@ -11,6 +11,7 @@ import strawberry
 from strawberry.types import Info
 
 from models.jira import EstimatePushStatus as EstimatePushStatusEnum
+from models.jira import JiraIssueLink as JiraIssueLinkModel
 from models.rooms import Issue as IssueModel
 from models.rooms import IssueStatus as IssueStatusEnum
 from models.users import User as UserModel
@@ -18,7 +19,7 @@ from schema.context import Context
 from schema.types.common import UserError
 from schema.types.prefetch import prefetched
 from schema.types.users import User
-from services.rooms.queries import ISSUE_FIELDS
+from services.rooms.queries import ISSUE_FIELDS, JIRA_LINK_FIELDS
 from services.rooms.stats import VoteStats as VoteStatsData
 
 IssueStatus = strawberry.enum(IssueStatusEnum, name="IssueStatus")
@@ -167,11 +168,19 @@ class Issue:
         )
 
     @classmethod
-    def from_model(cls, issue: IssueModel) -> Issue:
-        return cls.from_row({name: getattr(issue, name) for name in ISSUE_FIELDS})
+    def from_model(cls, issue: IssueModel, jira_link: JiraIssueLinkModel | None = None) -> Issue:
+        """`jira_link`: the issue's link model when the caller has it (its `jiraLink` is then
+        read without a query)."""
+        made = cls.from_row({name: getattr(issue, name) for name in ISSUE_FIELDS})
+        if jira_link is not None:
+            made.prefetched_jira_link = JiraIssueLink.from_row(
+                {name: getattr(jira_link, name) for name in JIRA_LINK_FIELDS}
+            )
+        return made
 
     # Filled by Room.issues when the query selects votes, so no per-issue awaitable remains.
     prefetched_votes: strawberry.Private[list[Vote] | None] = None
+    prefetched_jira_link: strawberry.Private[JiraIssueLink | None] = None
 
     @strawberry.field(
         description="This round's votes; values hidden from others until revealed.",
@@ -209,8 +218,19 @@ class Issue:
         rows = await info.context.loaders.issue_rounds.load(self.db_id)
         return [VotingRound.from_row(row) for row in rows]
 
-    @strawberry.field(description="The Jira issue this one was imported from, if any.")
-    async def jira_link(self, info: Info[Context, None]) -> JiraIssueLink | None:
+    @strawberry.field(
+        description="The Jira issue this one was imported from, if any.",
+        graphql_type=JiraIssueLink | None,
+    )
+    @prefetched("prefetched_jira_link")
+    def jira_link(
+        self, info: Info[Context, None]
+    ) -> JiraIssueLink | Awaitable[JiraIssueLink | None] | None:
+        if self.prefetched_jira_link is not None:
+            return self.prefetched_jira_link
+        return self._load_jira_link(info)
+
+    async def _load_jira_link(self, info: Info[Context, None]) -> JiraIssueLink | None:
         row = await info.context.loaders.issue_jira_link.load(self.db_id)
         return JiraIssueLink.from_row(row) if row is not None else None
 

@@ -7,6 +7,7 @@ number of bulk statements whatever the number of issues.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.bus import RoomBus
+from core.db import fetch_models, placeholders
 from core.errors import ErrorCode, ServiceError, invalid
 from core.text import storable
 from jira_cloud.adf import adf_to_text
@@ -42,11 +44,16 @@ MAX_KEYS = 100
 IMPORT_FIELDS = ("summary", "description", "status", "issuetype", "updated", "parent")
 _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-[1-9][0-9]*$")
 _LINK_COLUMNS = ("id", "jira_issue_id", "issue_id", "jira_updated_at", "parent_key")
+_ISSUES_BY_ID = "SELECT * FROM room_issues WHERE id IN ({})"
+_MAPPING_OF_ROOM = "SELECT * FROM room_jira_mappings WHERE room_id = $1 LIMIT 1"
+_LINKS_BY_ISSUE = "SELECT * FROM jira_issue_links WHERE issue_id IN ({})"
 
 
 @dataclass
 class ImportResult:
     issues: list[Issue] = field(default_factory=list)  # in the order of the requested keys
+    links: dict[int, JiraIssueLink] = field(default_factory=dict)  # by room issue id
+    room_ids: dict[str, int] = field(default_factory=dict)  # Jira issue id -> room issue id
     created: int = 0
     updated: int = 0
     errors: list[ServiceError] = field(default_factory=list)
@@ -99,18 +106,29 @@ async def import_issues(
     if not ordered:
         return result
     stored = await store_issues(room, target, ordered, bus)
-    result.issues, result.created, result.updated = stored.issues, stored.created, stored.updated
+    result.created, result.updated = stored.created, stored.updated
+    result.issues, result.links = await _read_back([stored.room_ids[issue.id] for issue in ordered])
     return result
+
+
+async def _read_back(ids: list[int]) -> tuple[list[Issue], dict[int, JiraIssueLink]]:
+    """The stored issues in this order, and their links (read together: one round trip)."""
+    marks = placeholders(len(ids))
+    issues, links = await asyncio.gather(
+        fetch_models(Issue, _ISSUES_BY_ID.format(marks), *ids),
+        fetch_models(JiraIssueLink, _LINKS_BY_ISSUE.format(marks), *ids),
+    )
+    by_id = {issue.id: issue for issue in issues}
+    return [by_id[i] for i in ids], {link.issue_id: link for link in links}  # type: ignore[attr-defined]
 
 
 async def store_issues(
     room: Room, target: ImportTarget, ordered: list[JiraIssue], bus: RoomBus | None
 ) -> ImportResult:
-    """Upsert fetched issues into the room (one transaction), then publish their events."""
+    """Upsert fetched issues into the room (one transaction), then publish their events; the
+    result counts them and maps each Jira issue id to its room issue id."""
     created_ids, updated_ids = await _upsert(room, target, ordered)
-    room_ids = {**created_ids, **updated_ids}  # Jira issue id -> room issue id
-    by_id = {issue.id: issue for issue in await Issue.filter(id__in=list(room_ids.values()))}
-    result = ImportResult(issues=[by_id[room_ids[issue.id]] for issue in ordered])
+    result = ImportResult(room_ids={**created_ids, **updated_ids})
     result.created, result.updated = len(created_ids), len(updated_ids)
     for issue_id in created_ids.values():
         await publish_room_event(bus, room.id, RoomEventKind.ISSUE_ADDED, issue_id)
@@ -122,10 +140,8 @@ async def store_issues(
 async def _target(runtime: Runtime, user: User, room: Room) -> ImportTarget:
     """The mapped site of the room if it has a mapping, else the connection's selected site."""
     connection = await require_connection(user)
-    cloud_id = (
-        await RoomJiraMapping.filter(room_id=room.id).first().values_list("cloud_id", flat=True)
-    )
-    return await target_for(runtime, connection, cloud_id if isinstance(cloud_id, str) else None)
+    mappings = await fetch_models(RoomJiraMapping, _MAPPING_OF_ROOM, str(room.id))
+    return await target_for(runtime, connection, mappings[0].cloud_id if mappings else None)
 
 
 async def target_for(

@@ -9,7 +9,7 @@ from tortoise.functions import Count, Max
 from tortoise.transactions import in_transaction
 
 from core.bus import RoomBus
-from core.db import update_rows
+from core.db import fetch_models, update_rows
 from core.errors import ErrorCode, ServiceError, invalid
 from core.text import checked_text
 from models.rooms import Issue, IssueStatus, Room, RoomMember, RoomRole
@@ -204,14 +204,18 @@ async def get_room(room_id: str) -> Room | None:
     return await Room.get_or_none(id=parsed) if parsed else None
 
 
+_ROOM_OF_MEMBER = """SELECT r.* FROM rooms r JOIN room_members m ON m.room_id = r.id
+WHERE r.id = $1 AND m.user_id = $2 LIMIT 1"""
+
+
 async def room_for_member(user_id: int, room_id: str) -> Room | None:
     """The room if `user_id` is a member; None if no such room; RoomAccessDenied otherwise."""
     parsed = parse_room_id(room_id)
     if parsed is None:
         return None
-    room = await Room.filter(id=parsed, memberships__user_id=user_id).first()
-    if room is not None:  # the common case costs one query
-        return room
+    found = await fetch_models(Room, _ROOM_OF_MEMBER, str(parsed), user_id)
+    if found:  # the common case costs one query
+        return found[0]
     if await Room.exists(id=parsed):
         raise RoomAccessDenied()
     return None
