@@ -46,6 +46,8 @@ _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-[1-9][0-9]*$")
 _LINK_COLUMNS = ("id", "jira_issue_id", "issue_id", "jira_updated_at", "parent_key")
 _ISSUES_BY_ID = "SELECT * FROM room_issues WHERE id IN ({})"
 _MAPPING_OF_ROOM = "SELECT * FROM room_jira_mappings WHERE room_id = $1 LIMIT 1"
+_ROOM_LINKS = """SELECT l.* FROM jira_issue_links l JOIN room_issues i ON i.id = l.issue_id
+WHERE i.room_id = $1 AND l.cloud_id = $2 AND l.jira_issue_id IN ({})"""
 _LINKS_BY_ISSUE = "SELECT * FROM jira_issue_links WHERE issue_id IN ({})"
 
 
@@ -203,12 +205,13 @@ async def _upsert(
     async with in_transaction() as connection:
         # The room lock serialises imports (positions, and one link per Jira issue per room).
         await Room.filter(id=room.id).select_for_update().first()
-        links = await JiraIssueLink.filter(
-            issue__room_id=room.id,
-            cloud_id=cloud_id,
-            jira_issue_id__in=[issue.id for issue in ordered],
-        ).values(*_LINK_COLUMNS)  # rows, not models: read once, written back by _update
-        existing = {link["jira_issue_id"]: link for link in links}
+        jira_ids = [issue.id for issue in ordered]
+        sql = _ROOM_LINKS.format(placeholders(len(jira_ids), first=3))
+        links = await fetch_models(JiraIssueLink, sql, str(room.id), cloud_id, *jira_ids)
+        existing = {  # rows, not models: read once, written back by _update
+            link.jira_issue_id: {column: getattr(link, column) for column in _LINK_COLUMNS}
+            for link in links
+        }
         fresh = [issue for issue in ordered if issue.id not in existing]
         known = [issue for issue in ordered if issue.id in existing]
         # Re-imports add nothing: no capacity to check (every addition is checked by it).
