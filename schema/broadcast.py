@@ -19,8 +19,6 @@ ended alone with the error `overflow()` makes.
 from __future__ import annotations
 
 import asyncio
-import json
-import logging
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Hashable
 from contextlib import aclosing
@@ -28,10 +26,6 @@ from contextvars import ContextVar
 from typing import Any, Protocol
 
 from graphql import ExecutionResult
-
-from schema.extensions import MaskUnexpectedErrors, is_unexpected, log_errors
-
-log = logging.getLogger(__name__)
 
 
 class FrameWriter(Protocol):
@@ -157,30 +151,15 @@ class Group:
         result = self._executor.build_per_event_executor(payload).execute_operation()
         if self._executor.is_awaitable(result):
             result = await result
-        return encode_result(result)
-
-
-def encode_result(result: ExecutionResult) -> str:
-    """The `next` payload Strawberry would send, unexpected errors masked and logged."""
-    body: dict[str, Any] = {"data": result.data}
-    if result.errors:
-        log_errors(result.errors)
-        masked = (
-            _MASK.anonymise_error(error) if is_unexpected(error) else error
-            for error in result.errors
-        )
-        body["errors"] = [error.formatted for error in masked]
-    return json.dumps(body)
-
-
-_MASK = MaskUnexpectedErrors()
+        return self._broadcasts.encode(result)
 
 
 class Broadcasts:
     """This process's groups, by key."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, encode: Callable[[ExecutionResult], str]) -> None:
         self.limit = limit
+        self.encode = encode  # an event's result as the `next` payload's JSON
         self._groups: dict[Hashable, Group] = {}
 
     def forget(self, group: Group) -> None:

@@ -3,9 +3,11 @@ anything else is masked in the response and logged once at ERROR with its traceb
 
 from __future__ import annotations
 
+import json
 import logging
+from typing import Any
 
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import MaskErrors
 
 from core.logging import request_id_var
@@ -52,3 +54,19 @@ class MaskUnexpectedErrors(MaskErrors):
             path=error.path,
             extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
         )
+
+
+def encode_result(result: ExecutionResult) -> str:
+    """The `next` payload Strawberry would send, unexpected errors masked and logged."""
+    body: dict[str, Any] = {"data": result.data}
+    if result.errors:
+        log_errors(result.errors)
+        masked = (
+            _MASK.anonymise_error(error) if is_unexpected(error) else error
+            for error in result.errors
+        )
+        body["errors"] = [error.formatted for error in masked]
+    return json.dumps(body)
+
+
+_MASK = MaskUnexpectedErrors()

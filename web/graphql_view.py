@@ -30,6 +30,7 @@ from schema.broadcast import Broadcasts
 from schema.composition import Schema
 from schema.context import Context
 from schema.documents import TrustedDocuments
+from schema.extensions import encode_result
 from schema.metrics import manifest_operation_names
 from services.runtime import Runtime
 from services.users.accounts import demo_token
@@ -87,7 +88,7 @@ class GraphQLView(GraphQL[Context, None]):
         self.ws_origins = ws_origins(settings)
         self.max_message_characters = settings.max_body_bytes
         self.ws_connections = ConnectionCounter(settings.ws_max_connections_per_user)
-        self.broadcasts = Broadcasts(limit=DEFAULT_QUEUE_SIZE)  # room events' groups
+        self.broadcasts = Broadcasts(DEFAULT_QUEUE_SIZE, encode_result)  # room events' groups
         documents = load_trusted_documents(settings, schema)
         runtime.metrics.operation_names = BoundedLabels(
             manifest_operation_names(documents.by_id.values()), MAX_OPERATION_NAMES

@@ -1,14 +1,16 @@
 """MaskUnexpectedErrors: an unexpected exception's text never reaches the client, in a query
-result or in any subscription event; expected errors and clean results pass untouched."""
+result or in any subscription event (also as encoded once for a group of subscribers);
+expected errors and clean results pass untouched."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncGenerator
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ExecutionResult, GraphQLError
 
-from schema.extensions import MaskUnexpectedErrors
+from schema.extensions import MaskUnexpectedErrors, encode_result
 
 
 @strawberry.type
@@ -65,3 +67,15 @@ async def test_every_subscription_event_is_masked_on_its_own() -> None:
     masked = results[1].errors
     assert masked and "secret" not in masked[0].message
     assert masked[0].extensions["code"] == "INTERNAL_SERVER_ERROR"  # type: ignore[index]
+
+
+def test_unexpected_errors_are_masked_expected_ones_kept() -> None:
+    unexpected = GraphQLError("boom", original_error=ValueError("secret token abc"))
+    expected = GraphQLError("Not yours", extensions={"code": "FORBIDDEN"})
+    body = json.loads(encode_result(ExecutionResult(data=None, errors=[unexpected, expected])))
+    assert "secret" not in json.dumps(body)
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert body["errors"][1] == {"message": "Not yours", "extensions": {"code": "FORBIDDEN"}}
+    assert json.loads(encode_result(ExecutionResult(data={"greeting": "hi"}))) == {
+        "data": {"greeting": "hi"}
+    }
