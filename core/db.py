@@ -41,8 +41,8 @@ async def update_rows(
 
 async def fetch_models(model: type[M], sql: str, *params: Any) -> list[M]:
     """Instances of `model` from a hand-written SELECT of its table's columns, with `$1`-style
-    parameters on SQLite too. For the lookups every request makes (its user, a Jira
-    connection and site): there the ORM's query building costs as much as the round trip."""
+    parameters on SQLite too. For hot paths (the lookups every request makes, an import's read
+    back): there the ORM's query building costs as much as the round trip."""
     connection = model._meta.db
     if is_sqlite(connection):
         sql = _NUMBERED.sub(r"?\1", sql)

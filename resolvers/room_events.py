@@ -25,7 +25,7 @@ from core.bus.fanout import iterate
 from resolvers.errors import Forbidden
 from resolvers.permissions import require_user
 from resolvers.rooms import guarded
-from schema.broadcast import EXECUTOR, WRITER, FrameWriter, Member
+from schema.broadcast import EXECUTOR, WRITER, FrameWriter, Member, resolved
 from schema.context import Context
 from schema.loaders import Loaders
 from schema.types.issues import Issue
@@ -194,14 +194,8 @@ def _reading(loaders: Loaders, room_id: str, message: BusMessage) -> asyncio.Fut
         read = loaders.issue.load(issue_id)
         if read.done() and not read.cancelled() and read.exception() is None:
             at = _parse_at(payload.get("at"))
-            return _done(_issue_event(room_id, kind, issue_id, read.result(), at))
+            return resolved(_issue_event(room_id, kind, issue_id, read.result(), at))
     return asyncio.ensure_future(_to_event(loaders, room_id, message))
-
-
-def _done(value: Any) -> asyncio.Future[Any]:
-    future = asyncio.get_running_loop().create_future()
-    future.set_result(value)
-    return future
 
 
 async def _to_event(loaders: Loaders, room_id: str, message: BusMessage) -> RoomEvent | None:

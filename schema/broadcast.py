@@ -46,10 +46,15 @@ YIELD_AT_BACKLOG = 8
 
 class Member:
     def __init__(
-        self, group: Group, writer: FrameWriter, limit: int, overflow: Callable[[], Exception]
+        self,
+        group: Group,
+        writer: FrameWriter,
+        limit: int,
+        overflow: Callable[[], Exception],
+        started_group: bool,
     ) -> None:
         self.writer = writer
-        self.started_group = False  # True for the member whose source the group reads
+        self.started_group = started_group  # True for the member whose source the group reads
         self._group = group
         self._limit = limit
         self._overflow = overflow
@@ -138,9 +143,7 @@ class Group:
                         # Let the members write: only one whose socket cannot take its
                         # frames should fall `limit` behind, not one the pump outran.
                         await asyncio.sleep(0)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
+        except Exception as exc:  # cancellation (the last member left) is not caught here
             outcome = exc
         finally:
             self._broadcasts.forget(self)
@@ -182,7 +185,14 @@ class Broadcasts:
         started = group is None
         if group is None:
             group = self._groups[key] = Group(self, key, source(), executor)
-        member = Member(group, writer, self.limit, overflow)
-        member.started_group = started
+        member = Member(group, writer, self.limit, overflow, started)
         group.members.append(member)
         return member
+
+
+def resolved(value: Any) -> asyncio.Future[Any]:
+    """A future already holding `value`: what a shared per-event read or execution stores when
+    it finished without waiting, so later subscribers take it without a loop turn."""
+    future = asyncio.get_running_loop().create_future()
+    future.set_result(value)
+    return future

@@ -40,7 +40,7 @@ from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from schema.broadcast import EXECUTOR
+from schema.broadcast import EXECUTOR, resolved
 from schema.types.prefetch import PREFETCHED_ATTRIBUTE
 
 SHARED_RESULTS = "shared_results"
@@ -170,7 +170,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if shared is None:
             outcome = super().execute_operation(serially)
             shared = results[key] = (
-                asyncio.ensure_future(outcome) if self.is_awaitable(outcome) else _done(outcome)
+                asyncio.ensure_future(outcome) if self.is_awaitable(outcome) else resolved(outcome)
             )
         if shared.done():  # no loop turn for what is computed already
             return shared.result()
@@ -277,9 +277,3 @@ def _read_leaf(step: LeafStep, source: Any) -> Any:
     except Exception:
         return _SLOW_PATH
     return _SLOW_PATH if coerced is None or coerced is Undefined else coerced
-
-
-def _done(outcome: Any) -> asyncio.Future[Any]:
-    future = asyncio.get_running_loop().create_future()
-    future.set_result(outcome)
-    return future
