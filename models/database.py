@@ -7,6 +7,7 @@ import os
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 
 from core.settings import DEFAULT_DATABASE_URL
 from models import MODEL_MODULES
@@ -26,9 +27,25 @@ TORTOISE_ORM = tortoise_config(os.environ.get("DATABASE_URL", DEFAULT_DATABASE_U
 
 
 async def init_db(database_url: str, *, global_fallback: bool = True) -> None:
-    await Tortoise.init(
-        config=tortoise_config(database_url), _enable_global_fallback=global_fallback
-    )
+    config = tortoise_config(database_url)
+    config["connections"]["default"] = _pooled(database_url)
+    await Tortoise.init(config=config, _enable_global_fallback=global_fallback)
+
+
+def _pooled(database_url: str) -> str | dict[str, Any]:
+    """On PostgreSQL, a connection going back to asyncpg's pool is not sent the reset query
+    (`RESET ALL`, `UNLISTEN *`, `CLOSE ALL`, advisory unlocks): a round trip after every ORM
+    query, for session state this app never sets. asyncpg still rolls back a transaction left
+    open and drops listeners before it runs `reset`."""
+    config = expand_db_url(database_url)
+    if config["engine"] != "tortoise.backends.asyncpg":
+        return database_url
+    config["credentials"]["reset"] = _keep_session
+    return config
+
+
+async def _keep_session(connection: object) -> None:
+    """asyncpg's pool `reset` hook: the session has nothing to reset (see `_pooled`)."""
 
 
 async def close_db() -> None:
