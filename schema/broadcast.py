@@ -3,8 +3,9 @@
 A group is this process's subscriptions whose payloads cannot differ: the same source (a room),
 the same viewer, the same operation text, name and variables. One task per group, its pump,
 reads the source, executes each event once (with the executor of the subscription that started
-the group) and encodes it once. Each member's own operation task then only writes the frames
-to its socket: no per-subscriber GraphQL execution, extension hooks or JSON encoding per event.
+the group), encodes it once and writes it to every member's socket: no per-subscriber GraphQL
+execution, extension hooks, JSON encoding or task switch per event. A socket that cannot take a
+frame at once gets it (and the ones after it) from a task of its own.
 
 A transport opts in by setting `WRITER` for the operation's task (web/graphql_ws.py); the
 executor sets `EXECUTOR` when it resolves a subscription's root field (schema/execution.py).
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import AsyncIterator, Callable, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator, Hashable
 from contextlib import aclosing
 from contextvars import ContextVar
 from typing import Any, Protocol
@@ -58,57 +59,104 @@ class Member:
         self._group = group
         self._limit = limit
         self._overflow = overflow
-        self._frames: deque[str] = deque()
-        self._ready = asyncio.Event()
+        self._frames: deque[str] = deque()  # waiting behind a write that could not finish
+        self._sending: asyncio.Future[None] | None = None  # that write, then these frames
+        self._ended = asyncio.Event()
         self._outcome: object = _OPEN  # _OPEN, None (ended) or the exception to raise
-        self._writing: asyncio.Future[None] | None = None
 
     def offer(self, payload_text: str) -> int:
-        """Queue a frame; returns how many are queued now."""
+        """Write a frame now if the socket takes it, else queue it; returns how many wait."""
         if self._outcome is not _OPEN:
+            return 0
+        if self._sending is None:
+            self._write_now(payload_text)
             return 0
         if len(self._frames) >= self._limit:
             self._frames.clear()
             self.finish(self._overflow())
             return 0
         self._frames.append(payload_text)
-        self._ready.set()
         return len(self._frames)
 
     def finish(self, outcome: BaseException | None) -> None:
         if self._outcome is _OPEN:
             self._outcome = outcome
-            self._ready.set()
+            self._ended.set()
 
     def __aiter__(self) -> Member:
         return self
 
     async def __anext__(self) -> None:
-        """Writes the group's frames until the member ends; never yields an item (the frames
-        go straight to the writer), so the subscription's own pipeline never runs per event.
-        The writing runs in a task of its own: waking it per event is cheaper than resuming
-        the operation's deep stack (Strawberry, graphql-core and the resolver's generators)."""
-        if self._writing is None:
-            self._writing = asyncio.ensure_future(self._write_until_ended())
-        await self._writing  # cancelled with the operation
+        """Waits until the member ends and its frames are written; never yields an item (the
+        group writes the frames), so the subscription's own pipeline never runs per event."""
+        await self._ended.wait()
+        if self._sending is not None:
+            await self._sending  # cancelled with the operation
+        if isinstance(self._outcome, BaseException):
+            raise self._outcome
         raise StopAsyncIteration
 
     async def aclose(self) -> None:
         """Leave the group (its last member stops its pump)."""
         self._group.leave(self)
-        if self._writing is not None:
-            self._writing.cancel()
+        if self._sending is not None:
+            self._sending.cancel()
 
-    async def _write_until_ended(self) -> None:
-        while True:
+    def _write_now(self, payload_text: str) -> None:
+        """Runs the write in the pump: a socket that takes the frame costs no task switch (a
+        loop turn per subscriber and event). A write that has to wait for the socket goes on in
+        a task, and later frames queue behind it."""
+        write = self.writer.write(payload_text)
+        try:
+            waiting_on = write.send(None)
+        except StopIteration:
+            return
+        except Exception as exc:  # the socket is gone: this member ends with it
+            self._fail(exc)
+            return
+        self._sending = asyncio.ensure_future(self._send_rest(_Resumed(write, waiting_on)))
+
+    async def _send_rest(self, suspended: Awaitable[None]) -> None:
+        try:
+            await suspended
             while self._frames:
                 await self.writer.write(self._frames.popleft())
-            if self._outcome is not _OPEN:
-                if isinstance(self._outcome, BaseException):
-                    raise self._outcome
-                return
-            self._ready.clear()
-            await self._ready.wait()
+        except Exception as exc:
+            self._frames.clear()
+            self._fail(exc)
+        finally:
+            self._sending = None
+
+    def _fail(self, exc: Exception) -> None:
+        """A failed write ends the member with its error, even one the group had completed."""
+        if not isinstance(self._outcome, BaseException):
+            self._outcome = exc
+            self._ended.set()
+
+
+class _Resumed:
+    """Awaiting it finishes a coroutine that already ran up to its first suspension (on
+    `waiting_on`), passing on what the awaiting task is sent or thrown (a cancellation)."""
+
+    def __init__(self, coroutine: Coroutine[Any, Any, None], waiting_on: Any) -> None:
+        self._coroutine = coroutine
+        self._waiting_on = waiting_on
+
+    def __await__(self) -> Generator[Any, Any, None]:
+        coroutine, waiting_on = self._coroutine, self._waiting_on
+        while True:
+            try:
+                sent = yield waiting_on
+            except BaseException as exc:
+                try:
+                    waiting_on = coroutine.throw(exc)
+                except StopIteration:
+                    return
+            else:
+                try:
+                    waiting_on = coroutine.send(sent)
+                except StopIteration:
+                    return
 
 
 class Group:

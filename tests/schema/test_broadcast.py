@@ -148,3 +148,46 @@ async def test_a_failing_read_ends_every_member_with_its_error() -> None:
     outcomes = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 5)
     assert [getattr(o, "extensions", None) for o in outcomes] == [{"code": "SLOW_SUBSCRIBER"}] * 2
     assert broadcasts.group_count() == 0
+
+
+async def test_frames_offered_while_a_write_waits_follow_it_in_order() -> None:
+    broadcasts, source = Broadcasts(16, encode_result), Source()
+    waiting = RecordingWriter(broadcasts, held=asyncio.Event())
+    member = join(broadcasts, source, waiting)
+    task = asyncio.create_task(drain(member))
+    for greeting in "abc":
+        source.queue.put_nowait(greeting)
+    await settle()
+    assert waiting.payloads == []  # "a" waits for the socket, "b" and "c" behind it
+    waiting._held.set()  # type: ignore[union-attr]
+    await settle()
+    source.queue.put_nowait("d")  # written at once again
+    source.queue.put_nowait(None)
+    await asyncio.wait_for(task, 5)
+    assert waiting.payloads == list("abcd")
+
+
+class GoneWriter(RecordingWriter):
+    async def write(self, payload_text: str) -> None:
+        raise ConnectionResetError("the socket is gone")
+
+
+async def test_a_write_that_fails_ends_that_member_alone_with_its_error() -> None:
+    broadcasts, source = Broadcasts(16, encode_result), Source()
+    ok = RecordingWriter(broadcasts)
+    gone_member, ok_member = (
+        join(broadcasts, source, GoneWriter(broadcasts)),
+        join(broadcasts, source, ok),
+    )
+    gone_task, ok_task = (
+        asyncio.create_task(drain(gone_member)),
+        asyncio.create_task(drain(ok_member)),
+    )
+    source.queue.put_nowait("a")
+    with pytest.raises(ConnectionResetError):
+        await asyncio.wait_for(gone_task, 5)
+    await gone_member.aclose()  # as the operation's end does
+    source.queue.put_nowait("b")
+    source.queue.put_nowait(None)
+    await asyncio.wait_for(ok_task, 5)
+    assert ok.payloads == ["a", "b"]
