@@ -3,13 +3,13 @@ anything else is masked in the response and logged once at ERROR with its traceb
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import MaskErrors
 
+from core import encoding
 from core.logging import request_id_var
 from core.text import clip
 
@@ -66,7 +66,7 @@ def encode_result(result: ExecutionResult) -> str:
             for error in result.errors
         )
         body["errors"] = [error.formatted for error in masked]
-    return json.dumps(body)
+    return encoding.dumps(body)
 
 
 _MASK = MaskUnexpectedErrors()

@@ -21,6 +21,7 @@ from strawberry.http import GraphQLRequestData
 from strawberry.http.websocket_origin import normalize_origin
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from core import encoding
 from core.auth import InvalidToken, decode_token, parse_authorization
 from core.bus.fanout import DEFAULT_QUEUE_SIZE
 from core.logging import request_id_var
@@ -130,6 +131,9 @@ class GraphQLView(GraphQL[Context, None]):
             shown[:200],
         )
         return False
+
+    def encode_json(self, data: object) -> str:
+        return encoding.dumps(data)  # text: websocket messages must be text frames
 
     def decode_json(self, data: str | bytes) -> object:
         try:
