@@ -1,8 +1,9 @@
 """The graphql-core executor the schema uses: two shortcuts for the hot paths of rooms.
 
 1. Plain leaf fields (a Strawberry field with no resolver, permission or extension whose type is
-   a scalar or enum) are read and serialized directly, skipping resolve-info construction and
-   the generic completion machinery; anything unusual falls back to the normal path, which then
+   a scalar or enum) are read and serialized directly by readers built once per operation
+   (schema/plain_fields.py), skipping resolve-info construction and the generic completion
+   machinery; anything unusual falls back to the normal path, which then
    reports errors exactly as before. A room page is hundreds of such fields. A plain field of
    an object type whose selected fields are all plain (recursively) is read the same way: a
    connection's `edges { cursor node { ... } }` is one loop per page. So is a list of such
@@ -23,34 +24,27 @@ from __future__ import annotations
 
 import asyncio
 import json
-from operator import attrgetter
 from typing import Any
 
-from graphql import (
-    GraphQLID,
-    GraphQLList,
-    GraphQLNonNull,
-    GraphQLObjectType,
-    GraphQLString,
-    OperationType,
-    Undefined,
-    is_leaf_type,
-)
+from graphql import GraphQLList, GraphQLNonNull, GraphQLObjectType, OperationType, is_leaf_type
 from graphql.execution.collect_fields import FieldDetailsList
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from schema.broadcast import EXECUTOR, resolved
-from schema.types.prefetch import PREFETCHED_ATTRIBUTE
+from schema.plain_fields import (
+    SLOW_PATH,
+    Plan,
+    Read,
+    field_getter,
+    leaf_reader,
+    list_reader,
+    object_reader,
+    plain_objects,
+    read_object,
+)
 
 SHARED_RESULTS = "shared_results"
-_BASIC_RESOLVER = "_get_basic_result"  # Strawberry's resolver for fields that are plain data
-_DEFINITION = "strawberry-definition"  # a GraphQL field's StrawberryField (Strawberry's backref)
-
-# (response key, reader, leaf type or object type, non-null, the object's plan or None,
-#  None for a single value or, for a list of objects, whether its items are non-null)
-LeafStep = tuple[str, Any, Any, bool, "LeafPlan | None", "bool | None"]
-LeafPlan = tuple[LeafStep, ...]
 
 
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -69,8 +63,8 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         else:
             step = steps[key] = self._leaf_step(parent_type, field_details_list)
         if step is not None:
-            value = _read_leaf(step, source)
-            if value is not _SLOW_PATH:
+            value = step[1](source)
+            if value is not SLOW_PATH:
                 return value
         return super().execute_field(
             parent_type, source, field_details_list, path, position_context
@@ -86,7 +80,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
     ) -> Any:
         """Objects whose selected fields are all plain leaves become a dict in one loop."""
         plan = self._leaf_plan(return_type, field_details_list)
-        if plan and (data := _read_object(plan, result)) is not _SLOW_PATH:
+        if plan and (data := read_object(plan, result)) is not SLOW_PATH:
             return data
         return super().collect_and_execute_subfields(
             return_type, field_details_list, path, result, position_context
@@ -108,7 +102,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if type(result) is list and isinstance(object_type, GraphQLObjectType):
             plan = self._leaf_plan(object_type, field_details_list)
             if plan and object_type.is_type_of is None:
-                items = _plain_objects(plan, result, non_null)
+                items = plain_objects(plan, result, non_null)
                 if items is not None:
                     return items
         return super().complete_list_value(
@@ -117,8 +111,8 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _leaf_plan(
         self, return_type: GraphQLObjectType, field_details_list: FieldDetailsList
-    ) -> LeafPlan | None:
-        plans: dict[tuple[Any, int], LeafPlan | None] = self.__dict__.setdefault("_plans", {})
+    ) -> Plan | None:
+        plans: dict[tuple[Any, int], Plan | None] = self.__dict__.setdefault("_plans", {})
         key = (return_type, id(field_details_list))  # the list is kept alive by collect_subfields
         if key not in plans:
             grouped, defer_usages, _ = self.collect_subfields(return_type, field_details_list)
@@ -127,7 +121,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 None
                 if defer_usages or None in steps
                 else tuple(
-                    (response_key, *step[1:])  # type: ignore[misc]
+                    (response_key, step[1])  # type: ignore[index]
                     for response_key, step in zip(grouped, steps, strict=True)
                 )
             )
@@ -135,31 +129,32 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _leaf_step(
         self, parent_type: GraphQLObjectType, field_details_list: FieldDetailsList
-    ) -> LeafStep | None:
-        """A plain leaf field's step, or a plain object field's (its selection all plain);
+    ) -> tuple[str, Read] | None:
+        """A plain leaf field's reader, or a plain object field's (its selection all plain);
         else None."""
         node = field_details_list[0].node
         field_def = parent_type.fields.get(node.name.value)
         if field_def is None or node.arguments or len(field_details_list) != 1:
             return None
-        reader = _field_reader(field_def)
-        if reader is None or (self.middleware_manager and self.middleware_manager.middlewares):
+        get = field_getter(field_def)
+        if get is None or (self.middleware_manager and self.middleware_manager.middlewares):
             return None
         non_null = isinstance(field_def.type, GraphQLNonNull)
         inner = field_def.type.of_type if non_null else field_def.type
+        if is_leaf_type(inner):
+            return node.name.value, leaf_reader(get, inner, non_null)
         items_non_null = None
         if isinstance(inner, GraphQLList):
             items_non_null = isinstance(inner.of_type, GraphQLNonNull)
             inner = inner.of_type.of_type if items_non_null else inner.of_type
-            if not isinstance(inner, GraphQLObjectType):
-                return None  # lists of leaves take the normal path
-        if is_leaf_type(inner):
-            return node.name.value, reader, inner, non_null, None, None
-        if isinstance(inner, GraphQLObjectType) and inner.is_type_of is None:
-            plan = self._leaf_plan(inner, field_details_list)
-            if plan:
-                return node.name.value, reader, inner, non_null, plan, items_non_null
-        return None
+        if not isinstance(inner, GraphQLObjectType) or inner.is_type_of is not None:
+            return None  # lists of leaves, interfaces and unions take the normal path
+        plan = self._leaf_plan(inner, field_details_list)
+        if not plan:
+            return None
+        if items_non_null is None:
+            return node.name.value, object_reader(get, plan, non_null)
+        return node.name.value, list_reader(get, plan, non_null, items_non_null)
 
     def execute_operation(self, serially: bool | None = None) -> Any:
         results = getattr(self.root_value, SHARED_RESULTS, None)
@@ -191,89 +186,3 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         name = operation.name.value if operation.name else ""
         variables = json.dumps(self.variable_values.coerced, sort_keys=True, default=str)
         return text, name, variables
-
-
-_SLOW_PATH = object()
-_STRING_LEAVES = (GraphQLString, GraphQLID)  # serialize a str as itself
-
-
-def _field_reader(field_def: Any) -> Any:
-    """How to read a plain or prefetched field from its source; None: it needs its resolver."""
-    resolve = field_def.resolve
-    if getattr(resolve, "__name__", None) == _BASIC_RESOLVER:
-        return _reader(resolve)
-    field = (field_def.extensions or {}).get(_DEFINITION)
-    resolver = getattr(field, "base_resolver", None)
-    attribute = getattr(getattr(resolver, "wrapped_func", None), PREFETCHED_ATTRIBUTE, None)
-    if attribute is None or field.extensions or field.permission_classes:  # type: ignore[union-attr]
-        return None
-    return lambda source: _SLOW_PATH if (v := getattr(source, attribute)) is None else v
-
-
-def _reader(resolve: Any) -> Any:
-    """Strawberry's basic resolver is `getattr(source, python_name)` behind two calls: read
-    the attribute directly when that is all it does (else keep the resolver)."""
-    cells = dict(zip(resolve.__code__.co_freevars, resolve.__closure__ or (), strict=True))
-    field = cells["field"].cell_contents if "field" in cells else None
-    if (
-        field is None
-        or getattr(field, "base_resolver", True) is not None
-        or getattr(field, "default_resolver", None) is not getattr
-        or not isinstance(getattr(field, "python_name", None), str)
-    ):
-        return resolve
-    return attrgetter(field.python_name)
-
-
-def _plain_objects(plan: LeafPlan, items: list[Any], non_null: bool) -> list[Any] | None:
-    completed: list[Any] = []
-    for item in items:
-        if item is None:
-            if non_null:
-                return None
-            completed.append(None)
-            continue
-        data = _read_object(plan, item)
-        if data is _SLOW_PATH:
-            return None
-        completed.append(data)
-    return completed
-
-
-def _read_object(plan: LeafPlan, source: Any) -> Any:
-    """The object's selected fields as a dict, or _SLOW_PATH when one of them needs it."""
-    data: dict[str, Any] = {}
-    for step in plan:
-        value = _read_leaf(step, source)
-        if value is _SLOW_PATH:
-            return _SLOW_PATH
-        data[step[0]] = value
-    return data
-
-
-def _read_leaf(step: LeafStep, source: Any) -> Any:
-    """The serialized value, or _SLOW_PATH when the normal path must handle (and report) it."""
-    _, resolve, leaf, non_null, plan, items_non_null = step
-    try:
-        value = resolve(source)
-    except Exception:
-        return _SLOW_PATH
-    if value is None:
-        return _SLOW_PATH if non_null else None
-    if value is _SLOW_PATH:
-        return _SLOW_PATH
-    if items_non_null is not None:
-        if type(value) is not list:
-            return _SLOW_PATH
-        assert plan is not None
-        items = _plain_objects(plan, value, items_non_null)
-        return _SLOW_PATH if items is None else items
-    if plan is not None:
-        return _read_object(plan, value)
-    if type(value) is str and leaf in _STRING_LEAVES:
-        return value
-    try:
-        coerced = leaf.coerce_output_value(value)
-    except Exception:
-        return _SLOW_PATH
-    return _SLOW_PATH if coerced is None or coerced is Undefined else coerced
