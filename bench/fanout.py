@@ -2,7 +2,7 @@
 
 Latency = from sending the mutation to A until each subscriber on B has the event (so it
 includes the mutation's own commit). Baseline, same run and same client: raw Redis pub/sub,
-one publisher and 500 subscriber connections. Target: p99 < 100 ms.
+one publisher and 500 subscriber connections. Goal: p99 <= 2x raw Redis's.
 
     .venv/bin/python bench/fanout.py [--subscribers 500] [--users 10] [--events 50] [--burst 100]
 
@@ -212,8 +212,8 @@ async def measure_app(
                 await http.request(votes[k % 2])
             # An update still queued for a subscriber stands for newer ones (it reads the
             # issue when delivered): count what arrived until the stream went quiet.
-            arrived = await arrivals.settle(quiet_s=1.0, within=60)
-            rate = len(arrived) / (max(arrived) - started)
+            arrived = await arrivals.settle(quiet_s=1.0, within=60) if burst else []
+            rate = len(arrived) / (max(arrived) - started) if arrived else 0.0
             await http.close()
             return latencies, deliveries, (rate, len(arrived))
         finally:
@@ -274,8 +274,8 @@ async def main(count: int, users: int, events: int, burst: int) -> None:
         f"  burst of {burst} mutations: {delivered} events delivered to {count} subscribers"
         f" ({count * burst - delivered} superseded while queued), {rate:8.0f} deliveries/s"
     )
-    verdict = "meets" if p99 < 100 else "MISSES"
-    print(f"  delivery p99 {p99:.1f} ms {verdict} the < 100 ms target")
+    verdict = "meets" if p99 <= 2 * base_p99 else "MISSES"
+    print(f"  delivery p99 {p99:.1f} ms {verdict} the <= 2x raw Redis goal")
     record_latencies(
         "fanout", f"room event to {count} subscribers ({users} viewers) on another process",
         deliveries,
