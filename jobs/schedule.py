@@ -7,6 +7,7 @@ their arguments are known here and beside the job functions, nowhere in services
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from jobs.jira.auto_import import AUTO_IMPORT_SPRINT
@@ -19,8 +20,10 @@ from services.runtime import Runtime
 class JobSchedule:
     """Enqueues on `runtime.jobs`, read at call time (the queue starts after the runtime)."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, clock: Callable[[], float] = time.time) -> None:
         self.runtime = runtime
+        self._clock = clock
+        self._queued_window: str | None = None  # the webhook window this process has queued
 
     async def push_estimate(self, issue_id: int, job_id: str) -> bool:
         assert self.runtime.jobs is not None, "runtime.jobs is not started"
@@ -30,8 +33,16 @@ class JobSchedule:
         return await self._best_effort(AUTO_IMPORT_SPRINT, mapping_id, job_id=job_id)
 
     async def apply_jira_webhooks(self) -> bool:
-        job_id, after_s = window_job(time.time())
-        return await self._best_effort(APPLY_JIRA_WEBHOOKS, job_id=job_id, defer_by=after_s)
+        """The batch job of this moment's window. Queued once per window by this process: the
+        queue would refuse the same job id again anyway, and a burst's deliveries then cost no
+        round trip to Redis after their window's first."""
+        job_id, after_s = window_job(self._clock())
+        if job_id == self._queued_window:
+            return False
+        queued = await self._best_effort(APPLY_JIRA_WEBHOOKS, job_id=job_id, defer_by=after_s)
+        if self.runtime.jobs is not None:
+            self._queued_window = job_id
+        return queued
 
     async def reveal_round(self, issue_id: int, voting_round: int, after_s: float) -> bool:
         job_id = f"reveal:{issue_id}:{voting_round}"
