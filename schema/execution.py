@@ -45,6 +45,7 @@ from schema.plain_fields import (
 )
 
 SHARED_RESULTS = "shared_results"
+_PER_EVENT = "_per_event"  # set on the executor of one subscription event
 
 
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
@@ -172,11 +173,23 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # shield: one subscriber going away must not cancel the others' result
         return asyncio.shield(shared)
 
+    def build_per_event_executor(self, payload: Any) -> Any:
+        executor = super().build_per_event_executor(payload)
+        executor.__dict__[_PER_EVENT] = True
+        return executor
+
     def build_resolve_info(
         self, field_def: Any, field_nodes: Any, parent_type: Any, path: Path
     ) -> Any:
-        if path.prev is None and self.operation.operation == OperationType.SUBSCRIPTION:
-            EXECUTOR.set(self)  # the subscription's resolver may run its events in a group
+        if (
+            path.prev is None
+            and self.operation.operation == OperationType.SUBSCRIPTION
+            and _PER_EVENT not in self.__dict__
+        ):
+            # The subscription's resolver may run its events in a group. Not an event's own
+            # executor: a task started by its execution would keep it in its context, and so
+            # the event's payload and that task in a cycle only a full GC pass frees.
+            EXECUTOR.set(self)
         return super().build_resolve_info(field_def, field_nodes, parent_type, path)
 
     def share_key(self) -> tuple[str, str, str]:
