@@ -11,7 +11,6 @@ import asyncio
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
@@ -43,7 +42,6 @@ from services.runtime import Runtime
 MAX_KEYS = 100
 IMPORT_FIELDS = ("summary", "description", "status", "issuetype", "updated", "parent")
 _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-[1-9][0-9]*$")
-_LINK_COLUMNS = ("id", "jira_issue_id", "issue_id", "jira_updated_at", "parent_key")
 _ISSUES_BY_ID = "SELECT * FROM room_issues WHERE id IN ({})"
 _MAPPING_OF_ROOM = "SELECT * FROM room_jira_mappings WHERE room_id = $1 LIMIT 1"
 _ROOM_LINKS = """SELECT l.* FROM jira_issue_links l JOIN room_issues i ON i.id = l.issue_id
@@ -208,10 +206,7 @@ async def _upsert(
         jira_ids = [issue.id for issue in ordered]
         sql = _ROOM_LINKS.format(placeholders(len(jira_ids), first=3))
         links = await fetch_models(JiraIssueLink, sql, str(room.id), cloud_id, *jira_ids)
-        existing = {  # rows, not models: read once, written back by _update
-            link.jira_issue_id: {column: getattr(link, column) for column in _LINK_COLUMNS}
-            for link in links
-        }
+        existing = {link.jira_issue_id: link for link in links}  # written back by _update
         fresh = [issue for issue in ordered if issue.id not in existing]
         known = [issue for issue in ordered if issue.id in existing]
         # Re-imports add nothing: no capacity to check (every addition is checked by it).
@@ -223,7 +218,7 @@ async def _upsert(
 
 async def _update(
     connection: BaseDBAsyncClient,
-    existing: dict[str, dict[str, Any]],
+    existing: dict[str, JiraIssueLink],
     issues: list[JiraIssue],
     now: datetime,
 ) -> dict[str, int]:
@@ -233,18 +228,18 @@ async def _update(
     link_rows: list[tuple[int, str, str, datetime | None, str | None]] = []
     for jira_issue in issues:
         link = existing[jira_issue.id]
-        watermark = link["jira_updated_at"]
+        watermark = link.jira_updated_at
         jira_updated = _parse_updated(jira_issue.updated)
-        parent = link["parent_key"]
+        parent = link.parent_key
         # A webhook may have applied a newer state since our fetch: keep it.
         if not (watermark and jira_updated and jira_updated < watermark):
-            fresh.append((link["issue_id"], _title(jira_issue), _description(jira_issue)))
+            fresh.append((link.issue_id, _title(jira_issue), _description(jira_issue)))  # type: ignore[attr-defined]
             watermark = jira_updated or watermark
             parent = parent_key(parent_of(jira_issue))
-        link_rows.append((link["id"], jira_issue.key, jira_issue.url, watermark, parent))
+        link_rows.append((link.id, jira_issue.key, jira_issue.url, watermark, parent))
     await update_issues(connection, fresh, now)
     await update_links(connection, link_rows, now)
-    return {issue.id: existing[issue.id]["issue_id"] for issue in issues}
+    return {issue.id: existing[issue.id].issue_id for issue in issues}  # type: ignore[attr-defined]
 
 
 async def _create(
