@@ -271,7 +271,9 @@ def stray_tracebacks(lines: list[str]) -> tuple[list[str], int]:
         if "Traceback (most recent call last)" not in line or line.startswith("{"):
             continue
         context = lines[max(0, index - 3) : index + 4]
-        after = [line.strip() for line in lines[index + 1 : index + 3]]
+        # stderr's traceback lines can come between the server's JSON log lines
+        after = [line.strip() for line in lines[index + 1 : index + 8] if not line.startswith("{")]
+        after = after[:2]
         if any(UNAWAITED_RESOLVER in before for before in lines[max(0, index - 3) : index]):
             known += 1
         elif tuple(after) == WARNING_IN_NAMEDTUPLE:
