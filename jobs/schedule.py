@@ -37,12 +37,16 @@ class JobSchedule:
         queue would refuse the same job id again anyway, and a burst's deliveries then cost no
         round trip to Redis after their window's first."""
         job_id, after_s = window_job(self._clock())
-        if job_id == self._queued_window:
+        if job_id == self._queued_window or self.runtime.jobs is None:
             return False
-        queued = await self._best_effort(APPLY_JIRA_WEBHOOKS, job_id=job_id, defer_by=after_s)
-        if self.runtime.jobs is not None:
-            self._queued_window = job_id
-        return queued
+        # Claimed before the round trip: the window's other deliveries arrive meanwhile.
+        self._queued_window = job_id
+        try:
+            return await self._best_effort(APPLY_JIRA_WEBHOOKS, job_id=job_id, defer_by=after_s)
+        except BaseException:
+            if self._queued_window == job_id:
+                self._queued_window = None  # not queued: the window's next delivery tries again
+            raise
 
     async def reveal_round(self, issue_id: int, voting_round: int, after_s: float) -> bool:
         job_id = f"reveal:{issue_id}:{voting_round}"
