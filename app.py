@@ -24,7 +24,7 @@ from web.graphiql import ASSETS_DIR
 from web.graphql_view import GraphQLView
 from web.health import healthz, readyz
 from web.jira_callback import jira_callback
-from web.jira_webhooks import jira_webhook
+from web.jira_webhooks import jira_webhook_endpoint
 from web.metrics import metrics_endpoint
 from web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
 from web.web_app import WebApp
@@ -61,7 +61,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/integrations/jira/callback", jira_callback, methods=["GET"]),
-        Route("/webhooks/jira", jira_webhook, methods=["POST"]),
+        Route("/webhooks/jira", jira_webhook_endpoint(), methods=["POST"]),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Mount(

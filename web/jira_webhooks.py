@@ -3,7 +3,9 @@
 Nothing is stored unless the bearer JWT verifies (401). Bodies over MAX_WEBHOOK_BYTES get 413;
 non-JSON, nesting deeper than the inbox keeps, or a bad identifier 400 with one WARNING line.
 Text PostgreSQL cannot store (NUL, lone surrogates, NaN) is made storable, never refused.
-A repeated X-Atlassian-Webhook-Identifier answers 200 without a second row.
+A repeated X-Atlassian-Webhook-Identifier answers 200 without a second row. Deliveries
+arriving together are stored together (core/group_commit.py): one statement and one commit
+for a burst's concurrent requests, each answered once its row is committed.
 Traced as the span `POST /webhooks/jira` (method, route, status, outcome, delivery id); a stored
 delivery's traceparent is kept for its job (runtime.trace_carrier, core/tracing.py).
 Enqueueing runs after the response (a background task); if it fails the sweeper cron
@@ -15,17 +17,21 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from core.group_commit import GroupCommit
 from core.tracing import SpanKind
 from jira_cloud.webhook_auth import WebhookAuthError, verify_webhook_jwt
 from services.jira.webhooks.inbox import (
+    DeliveryRow,
     MalformedDelivery,
     enqueue_processing,
-    store_delivery,
+    prepare_delivery,
+    store_deliveries,
     trace_subject,
 )
 from services.runtime import Runtime
@@ -38,22 +44,33 @@ _IDENTIFIER = re.compile(r"[\x21-\x7e]{1,128}")
 STORED, DUPLICATE, REFUSED = "stored", "duplicate", "refused"  # agilekit_webhook_deliveries_total
 
 
-async def jira_webhook(request: Request) -> Response:
-    runtime: Runtime = request.app.state.runtime
-    with runtime.tracing.tracer.start_as_current_span(
-        "POST /webhooks/jira",
-        kind=SpanKind.SERVER,
-        attributes={"http.request.method": "POST", "http.route": "/webhooks/jira"},
-        record_exception=False,
-    ) as span:
-        response, outcome = await _receive(request, runtime)
-        span.set_attribute("http.response.status_code", response.status_code)
-        span.set_attribute("agilekit.webhook.outcome", outcome)
-    runtime.metrics.webhook_deliveries.labels(outcome).inc()
-    return response
+Endpoint = Callable[[Request], Awaitable[Response]]
+Inbox = GroupCommit[DeliveryRow, tuple[int, bool]]
 
 
-async def _receive(request: Request, runtime: Runtime) -> tuple[Response, str]:
+def jira_webhook_endpoint(inbox: Inbox | None = None) -> Endpoint:
+    """The endpoint, storing through `inbox`: deliveries arriving together (Jira sends bursts)
+    are stored in one statement and one commit, each acknowledged once its row is committed."""
+    rows: Inbox = inbox or GroupCommit(store_deliveries)
+
+    async def jira_webhook(request: Request) -> Response:
+        runtime: Runtime = request.app.state.runtime
+        with runtime.tracing.tracer.start_as_current_span(
+            "POST /webhooks/jira",
+            kind=SpanKind.SERVER,
+            attributes={"http.request.method": "POST", "http.route": "/webhooks/jira"},
+            record_exception=False,
+        ) as span:
+            response, outcome = await _receive(request, runtime, rows)
+            span.set_attribute("http.response.status_code", response.status_code)
+            span.set_attribute("agilekit.webhook.outcome", outcome)
+        runtime.metrics.webhook_deliveries.labels(outcome).inc()
+        return response
+
+    return jira_webhook
+
+
+async def _receive(request: Request, runtime: Runtime, inbox: Inbox) -> tuple[Response, str]:
     """The response and the delivery's outcome: stored, duplicate or refused."""
     try:
         verify_webhook_jwt(
@@ -76,9 +93,10 @@ async def _receive(request: Request, runtime: Runtime) -> tuple[Response, str]:
         reason = "expected a JSON object and an X-Atlassian-Webhook-Identifier"
         return _malformed(reason), REFUSED
     try:
-        delivery_id, created = await store_delivery(identifier, payload)
+        row = prepare_delivery(identifier, payload)
     except MalformedDelivery as exc:
         return _malformed(str(exc)), REFUSED
+    delivery_id, created = await inbox.submit(row)
     if created:  # its job continues this trace (the traceparent is not a job argument)
         await runtime.trace_carrier.save(trace_subject(delivery_id))
     task = BackgroundTask(enqueue_processing, runtime, delivery_id) if created else None

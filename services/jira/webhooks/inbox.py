@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 import logging
 import math
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from tortoise import connections
+from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core.db import is_sqlite
 from core.text import storable
@@ -20,21 +22,34 @@ from services.runtime import Runtime
 log = logging.getLogger(__name__)
 
 
-_INSERT = """
+_INSERT_SQLITE = """
 INSERT INTO jira_webhook_deliveries
   (identifier, site_url, event, matched_webhook_ids, payload, timestamp_ms, received_at, attempts)
-VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, 0)
+VALUES (?, ?, ?, ?, ?, ?, ?, 0)
 ON CONFLICT (site_url, identifier) DO NOTHING
 RETURNING id
 """
-_INSERT_SQLITE = _INSERT.replace("::jsonb", "").replace("$", "?")  # the embedded default
-# PostgreSQL: a repeated identifier answers the stored row's id in the same round trip (the
-# SELECT sees rows committed before the statement; a duplicate racing in falls back below).
-_STORE = f"""
-WITH inserted AS ({_INSERT})
-SELECT id, TRUE AS created FROM inserted
+# PostgreSQL, one statement for many rows (no two with the same key): each row's id, and
+# whether this statement stored it; a repeated identifier answers the stored row's id (the last
+# SELECT sees rows committed before the statement; a duplicate racing in falls back to a query).
+_STORE_MANY = """
+WITH given AS (
+  SELECT * FROM unnest($1::varchar[], $2::varchar[], $3::varchar[], $4::text[], $5::text[],
+                       $6::bigint[]) WITH ORDINALITY
+    AS u(identifier, site_url, event, matched_webhook_ids, payload, timestamp_ms, n)
+), inserted AS (
+  INSERT INTO jira_webhook_deliveries
+    (identifier, site_url, event, matched_webhook_ids, payload, timestamp_ms, received_at,
+     attempts)
+  SELECT identifier, site_url, event, matched_webhook_ids::jsonb, payload::jsonb, timestamp_ms,
+         $7, 0
+  FROM given ORDER BY n
+  ON CONFLICT (site_url, identifier) DO NOTHING
+  RETURNING id, site_url, identifier
+)
+SELECT g.n, i.id, TRUE AS created FROM given g JOIN inserted i USING (site_url, identifier)
 UNION ALL
-SELECT id, FALSE FROM jira_webhook_deliveries WHERE site_url = $2 AND identifier = $1
+SELECT g.n, d.id, FALSE FROM given g JOIN jira_webhook_deliveries d USING (site_url, identifier)
 """
 
 
@@ -106,28 +121,95 @@ def timestamp_ms(payload: dict[str, Any]) -> int | None:
     return int(value) if 0 <= value < MAX_TIMESTAMP_MS else None
 
 
+@dataclass(frozen=True)
+class DeliveryRow:
+    """A delivery made storable, ready for the inbox (prepare_delivery)."""
+
+    identifier: str
+    site_url: str
+    event: str
+    matched_webhook_ids: str  # JSON
+    payload: str  # JSON
+    timestamp_ms: int | None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return self.site_url, self.identifier
+
+
+def prepare_delivery(identifier: str, payload: dict[str, Any]) -> DeliveryRow:
+    """MalformedDelivery when the payload cannot be stored even made storable."""
+    payload = storable_payload(payload)
+    matched = payload.get("matchedWebhookIds") or []
+    return DeliveryRow(
+        identifier=identifier,
+        site_url=site_url_of(payload),
+        event=str(payload.get("webhookEvent") or "")[:64],
+        matched_webhook_ids=json.dumps(matched if isinstance(matched, list) else []),
+        payload=json.dumps(payload),
+        timestamp_ms=timestamp_ms(payload),
+    )
+
+
 async def store_delivery(identifier: str, payload: dict[str, Any]) -> tuple[int, bool]:
     """(delivery id, True when new). A repeated identifier for the same site is not stored.
     MalformedDelivery when the payload cannot be stored even made storable."""
-    payload = storable_payload(payload)
-    site_url = site_url_of(payload)
-    matched = payload.get("matchedWebhookIds") or []
+    [stored] = await store_deliveries([prepare_delivery(identifier, payload)])
+    return stored
+
+
+async def store_deliveries(rows: list[DeliveryRow]) -> list[tuple[int, bool]]:
+    """(delivery id, True when new) per row, in their order; PostgreSQL stores them in one
+    statement (a group commit's write: core/group_commit.py), ids in the rows' order. A row
+    repeating an earlier one's key is that row's duplicate."""
     conn = connections.get("default")
-    params = [
-        identifier,
-        site_url,
-        str(payload.get("webhookEvent") or "")[:64],
-        json.dumps(matched if isinstance(matched, list) else []),
-        json.dumps(payload),
-        timestamp_ms(payload),
-        datetime.now(UTC),
+    now = datetime.now(UTC)
+    by_key: dict[tuple[str, str], DeliveryRow] = {}
+    for row in rows:
+        by_key.setdefault(row.key, row)
+    if is_sqlite(conn):
+        stored = {key: await _store_one(conn, row, now) for key, row in by_key.items()}
+    else:
+        stored = await _store_many(conn, list(by_key.values()), now)
+    return [
+        stored[row.key] if by_key[row.key] is row else (stored[row.key][0], False) for row in rows
     ]
-    rows = await conn.execute_query_dict(_INSERT_SQLITE if is_sqlite(conn) else _STORE, params)
-    if rows:
-        return int(rows[0]["id"]), bool(rows[0].get("created", True))
-    query = JiraWebhookDelivery.filter(site_url=site_url, identifier=identifier).limit(1)
+
+
+async def _store_one(conn: BaseDBAsyncClient, row: DeliveryRow, now: datetime) -> tuple[int, bool]:
+    inserted = await conn.execute_query_dict(_INSERT_SQLITE, [*_columns(row), now])
+    if inserted:
+        return int(inserted[0]["id"]), True
+    return await _stored_before(row), False
+
+
+async def _store_many(
+    conn: BaseDBAsyncClient, rows: list[DeliveryRow], now: datetime
+) -> dict[tuple[str, str], tuple[int, bool]]:
+    columns = [list(column) for column in zip(*map(_columns, rows), strict=True)]
+    found = await conn.execute_query_dict(_STORE_MANY, [*columns, now])
+    stored = {rows[int(r["n"]) - 1].key: (int(r["id"]), bool(r["created"])) for r in found}
+    for row in rows:  # a duplicate racing in, committed after this statement's snapshot
+        if row.key not in stored:
+            stored[row.key] = (await _stored_before(row), False)
+    return stored
+
+
+def _columns(row: DeliveryRow) -> tuple[object, ...]:
+    return (
+        row.identifier,
+        row.site_url,
+        row.event,
+        row.matched_webhook_ids,
+        row.payload,
+        row.timestamp_ms,
+    )
+
+
+async def _stored_before(row: DeliveryRow) -> int:
+    query = JiraWebhookDelivery.filter(site_url=row.site_url, identifier=row.identifier).limit(1)
     [existing] = await query.values_list("id", flat=True)
-    return int(existing), False
+    return int(existing)
 
 
 def trace_subject(delivery_id: int) -> str:

@@ -14,7 +14,12 @@ from models.rooms import Issue
 from models.users import User
 from services.jira.webhooks import apply as jira_webhooks
 from services.jira.webhooks.apply import process_delivery
-from services.jira.webhooks.inbox import site_url_of, store_delivery
+from services.jira.webhooks.inbox import (
+    prepare_delivery,
+    site_url_of,
+    store_deliveries,
+    store_delivery,
+)
 from services.jira.webhooks.payloads import JiraEvent, description_text, parse_jira_datetime
 from services.rooms import rooms
 from services.runtime import Runtime
@@ -96,6 +101,22 @@ async def test_store_is_deduplicated_by_identifier(database_url: str) -> None:
     # The same identifier from another site is another delivery.
     other = await store_delivery(ident, {**payload, "issue": {"self": "https://y.net/rest/x"}})
     assert other[1] is True
+
+
+async def test_many_stored_in_one_statement_keep_their_order_and_dedupe(
+    database_url: str,
+) -> None:
+    payload = update("https://x.atlassian.net", "1", "t", "2026-01-01T00:00:00.000+0000")
+    before, new, also_new = (uuid.uuid4().hex for _ in range(3))
+    [stored_before] = await store_deliveries([prepare_delivery(before, payload)])
+    rows = [prepare_delivery(ident, payload) for ident in (new, before, also_new, new)]
+    results = await store_deliveries(rows)
+    assert results[1] == (stored_before[0], False)  # stored earlier: its id, not again
+    assert results[0][1] is True and results[2][1] is True
+    assert results[3] == (results[0][0], False)  # repeated within the group
+    assert stored_before[0] < results[0][0] < results[2][0]  # ids in the order given
+    idents = [before, new, also_new]
+    assert await JiraWebhookDelivery.filter(identifier__in=idents).count() == 3
 
 
 async def test_update_reaches_every_linked_issue_once_and_in_order(database_url: str) -> None:

@@ -1,0 +1,85 @@
+"""core/group_commit.py: concurrent submissions written together, each answered on its own."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from core.group_commit import GroupCommit
+
+
+class Writes:
+    """A write that waits for `answer`, records each group, and refuses odd numbers."""
+
+    def __init__(self) -> None:
+        self.groups: list[list[int]] = []
+        self.answer = asyncio.Event()
+        self.answer.set()
+
+    async def __call__(self, items: list[int]) -> list[int]:
+        self.groups.append(items)
+        await self.answer.wait()
+        if any(item % 2 for item in items):
+            raise ValueError(f"odd in {items}")
+        return [item * 10 for item in items]
+
+
+async def test_a_lone_submission_is_written_at_once() -> None:
+    writes = Writes()
+    assert await GroupCommit(writes).submit(2) == 20
+    assert writes.groups == [[2]]
+
+
+async def test_submissions_arriving_during_a_write_go_together_in_the_next() -> None:
+    writes = Writes()
+    commit = GroupCommit(writes)
+    writes.answer.clear()
+    first = asyncio.create_task(commit.submit(2))
+    await asyncio.sleep(0)  # the first write is in flight
+    rest = [asyncio.create_task(commit.submit(n)) for n in (4, 6, 8)]
+    await asyncio.sleep(0)
+    writes.answer.set()
+    assert [await first, *await asyncio.gather(*rest)] == [20, 40, 60, 80]
+    assert writes.groups == [[2], [4, 6, 8]]
+
+
+async def test_a_group_is_at_most_max_group_items() -> None:
+    writes = Writes()
+    commit = GroupCommit(writes, max_group=2)
+    results = await asyncio.gather(*(commit.submit(n) for n in (2, 4, 6, 8, 10)))
+    assert results == [20, 40, 60, 80, 100]
+    assert writes.groups == [[2, 4], [6, 8], [10]]
+
+
+async def test_a_failing_group_is_written_one_by_one_so_only_the_culprit_fails() -> None:
+    writes = Writes()
+    commit = GroupCommit(writes)
+    results = await asyncio.gather(*(commit.submit(n) for n in (2, 3, 4)), return_exceptions=True)
+    assert results[0] == 20 and results[2] == 40
+    assert isinstance(results[1], ValueError) and str(results[1]) == "odd in [3]"
+    assert writes.groups == [[2, 3, 4], [2], [3], [4]]
+
+
+async def test_a_cancelled_submitter_leaves_the_others_answered() -> None:
+    writes = Writes()
+    commit = GroupCommit(writes)
+    writes.answer.clear()
+    gone, stays = asyncio.create_task(commit.submit(2)), asyncio.create_task(commit.submit(4))
+    await asyncio.sleep(0)
+    gone.cancel()
+    writes.answer.set()
+    assert await stays == 40
+    with pytest.raises(asyncio.CancelledError):
+        await gone
+    assert writes.groups == [[2, 4]]  # the hung-up client's row is still written
+
+
+async def test_a_wrong_number_of_results_fails_each_submitter_not_the_writer() -> None:
+    async def only_sixes(items: list[int]) -> list[int]:
+        return [item for item in items if item == 6]
+
+    commit = GroupCommit(only_sixes)
+    results = await asyncio.gather(commit.submit(2), commit.submit(4), return_exceptions=True)
+    assert all(isinstance(result, RuntimeError) for result in results), results
+    assert await commit.submit(6) == 6  # the writer goes on
