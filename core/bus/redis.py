@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from core.bus.fanout import DEFAULT_QUEUE_SIZE, LocalFanout, Subscription
+from core.group_commit import GroupCommit
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,8 @@ class RedisBus:
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
         self._subscriber = aioredis.from_url(url, socket_connect_timeout=2)
+        # Redis down fails a whole pipeline alike: no point publishing its messages one by one.
+        self._publishes = GroupCommit(self._publish_all, isolate_failures=False)
         self._reader: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
         self.connections = 0  # successful (re)connections of the subscriber
@@ -69,12 +72,21 @@ class RedisBus:
         await self._subscriber.aclose()
 
     async def publish(self, room_id: str, event: dict[str, Any]) -> None:
+        """Publishes made while one is in flight go together, in order, in one pipeline."""
         payload = json.dumps(event, separators=(",", ":"))
         try:
-            await self._publisher.publish(self.channel(room_id), payload)
+            await self._publishes.submit((self.channel(room_id), payload))
         except (RedisError, OSError) as exc:
             log.warning("room bus: publish failed (%s); delivering locally only", exc)
             self.fanout.deliver(room_id, event)
+
+    async def _publish_all(self, messages: list[tuple[str, str]]) -> list[int]:
+        if len(messages) == 1:
+            return [await self._publisher.publish(*messages[0])]
+        pipeline = self._publisher.pipeline(transaction=False)
+        for channel, payload in messages:
+            pipeline.publish(channel, payload)
+        return list(await pipeline.execute())
 
     def subscribe(self, room_id: str) -> Subscription:
         return self.fanout.subscribe(room_id)

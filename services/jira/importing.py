@@ -138,10 +138,10 @@ async def store_issues(
     created_ids, updated_ids = await _upsert(room, target, ordered)
     result = ImportResult(room_ids={**created_ids, **updated_ids})
     result.created, result.updated = len(created_ids), len(updated_ids)
-    for issue_id in created_ids.values():
-        await publish_room_event(bus, room.id, RoomEventKind.ISSUE_ADDED, issue_id)
-    for issue_id in updated_ids.values():
-        await publish_room_event(bus, room.id, RoomEventKind.ISSUE_UPDATED, issue_id)
+    events = [(RoomEventKind.ISSUE_ADDED, i) for i in created_ids.values()]
+    events += [(RoomEventKind.ISSUE_UPDATED, i) for i in updated_ids.values()]
+    # Published together, in order: the Redis bus sends them in one round trip.
+    await asyncio.gather(*(publish_room_event(bus, room.id, k, i) for k, i in events))
     return result
 
 

@@ -83,3 +83,18 @@ async def test_a_wrong_number_of_results_fails_each_submitter_not_the_writer() -
     results = await asyncio.gather(commit.submit(2), commit.submit(4), return_exceptions=True)
     assert all(isinstance(result, RuntimeError) for result in results), results
     assert await commit.submit(6) == 6  # the writer goes on
+
+
+async def test_without_isolation_a_failing_group_fails_all_of_it_in_one_write() -> None:
+    writes = Writes()
+    commit = GroupCommit(writes, isolate_failures=False)
+    writes.answer.clear()
+    first = asyncio.create_task(commit.submit(2))
+    await asyncio.sleep(0)
+    rest = [asyncio.create_task(commit.submit(n)) for n in (3, 4)]
+    await asyncio.sleep(0)
+    writes.answer.set()
+    assert await first == 20
+    results = await asyncio.gather(*rest, return_exceptions=True)
+    assert [str(result) for result in results] == ["odd in [3, 4]"] * 2
+    assert writes.groups == [[2], [3, 4]]

@@ -49,6 +49,40 @@ async def test_publish_on_one_bus_reaches_subscribers_of_another(redis_prefix: s
         await receiver.close()
 
 
+async def test_publishes_made_together_go_in_one_pipeline_and_arrive_in_order(
+    redis_prefix: str,
+) -> None:
+    publisher, receiver = (
+        await started(REDIS_URL, redis_prefix),
+        await started(REDIS_URL, redis_prefix),
+    )
+    try:
+        one, two = receiver.subscribe("room-1"), receiver.subscribe("room-2")
+        rooms = ["room-1", "room-2"] * 10
+        await asyncio.gather(*(publisher.publish(r, {"n": n}) for n, r in enumerate(rooms)))
+        assert publisher._publishes.groups == 1  # all twenty in one pipeline
+        got_one = [(await asyncio.wait_for(anext(one), 5)).event["n"] for _ in range(10)]
+        got_two = [(await asyncio.wait_for(anext(two), 5)).event["n"] for _ in range(10)]
+        assert got_one == list(range(0, 20, 2)) and got_two == list(range(1, 20, 2))
+    finally:
+        await publisher.close()
+        await receiver.close()
+
+
+async def test_publishes_made_together_while_redis_is_down_reach_local_subscribers(
+    private_redis: PrivateRedis,
+) -> None:
+    bus = await started(private_redis.url, "local")
+    subscription = bus.subscribe("room")
+    try:
+        private_redis.kill()
+        await asyncio.gather(*(bus.publish("room", {"n": n}) for n in range(3)))
+        got = [(await asyncio.wait_for(anext(subscription), 5)).event["n"] for _ in range(3)]
+        assert sorted(got) == [0, 1, 2]
+    finally:
+        await bus.close()
+
+
 async def test_channels_live_under_the_prefix(redis_prefix: str) -> None:
     bus = await started(REDIS_URL, redis_prefix)
     client = aioredis.from_url(REDIS_URL)
