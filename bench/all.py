@@ -12,13 +12,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
+import statistics
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bench.figures import SUMMARY_ENV
+from bench.support import REDIS_URL
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCHES: list[tuple[str, list[str]]] = [
@@ -72,14 +76,38 @@ def commit() -> str:
     return found.stdout.strip()
 
 
+def host_speed() -> dict[str, float]:
+    """How fast this host is, for comparing figures across hosts (the same code differed ~2.5x
+    between two machines of the same size): seconds of a pure-Python loop of 10 million
+    additions (best of 3), and microseconds of a loopback round trip to Redis (median of 2,000
+    PINGs: what every query and publish pays, and what varies most between virtual machines)."""
+    best = float("inf")
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for n in range(10_000_000):
+            total += n
+        best = min(best, time.perf_counter() - started)
+    parts = urlsplit(REDIS_URL)
+    trips = []
+    with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), 5) as s:
+        for _ in range(2000):
+            started = time.perf_counter()
+            s.sendall(b"*1\r\n$4\r\nPING\r\n")
+            s.recv(64)
+            trips.append(time.perf_counter() - started)
+    return {"loop_s": round(best, 3), "redis_rtt_us": round(statistics.median(trips) * 1e6, 1)}
+
+
 def main(only: list[str], out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     started = datetime.now(UTC)
+    speed_before = host_speed()
     runs = [run(name, args, out) for name, args in BENCHES if not only or name in only]
     summary = {
         "started_at": started.isoformat(),
         "commit": commit(),
         "cpus": os.cpu_count(),
+        "host_speed": {"before": speed_before, "after": host_speed()},
         "runs": runs,
     }
     path = out / "summary.json"
@@ -95,6 +123,7 @@ def main(only: list[str], out: Path) -> int:
             f"  {entry.get('goal') or ''}"
         )
     crashed = [r["bench"] for r in runs if r["exit"] != 0]
+    print(f"\nhost speed before and after: {summary['host_speed']}")
     print(f"\nsummary: {path}" + (f"; crashed: {', '.join(crashed)}" if crashed else ""))
     return 1 if crashed else 0
 

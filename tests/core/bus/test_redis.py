@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 
 import redis.asyncio as aioredis
 
@@ -20,6 +21,17 @@ async def started(url: str, prefix: str) -> RedisBus:
     return bus
 
 
+@contextlib.asynccontextmanager
+async def two_buses(url: str, prefix: str) -> AsyncIterator[tuple[RedisBus, RedisBus]]:
+    """A publishing bus and a receiving one, as two processes would have."""
+    publisher, receiver = await started(url, prefix), await started(url, prefix)
+    try:
+        yield publisher, receiver
+    finally:
+        await publisher.close()
+        await receiver.close()
+
+
 async def wait_until(condition: Callable[[], bool], within: float = 10) -> None:
     deadline = asyncio.get_running_loop().time() + within
     while not condition():
@@ -33,30 +45,19 @@ def test_make_bus_picks_redis_only_when_configured() -> None:
 
 
 async def test_publish_on_one_bus_reaches_subscribers_of_another(redis_prefix: str) -> None:
-    publisher, receiver = (
-        await started(REDIS_URL, redis_prefix),
-        await started(REDIS_URL, redis_prefix),
-    )
-    try:
+    async with two_buses(REDIS_URL, redis_prefix) as (publisher, receiver):
         here, elsewhere = receiver.subscribe("room-1"), receiver.subscribe("room-2")
         for n in range(5):
             await publisher.publish("room-1", {"n": n})
         got = [(await asyncio.wait_for(anext(here), 5)).event["n"] for _ in range(5)]
         assert got == list(range(5))
         assert not elsewhere._queue
-    finally:
-        await publisher.close()
-        await receiver.close()
 
 
 async def test_publishes_made_together_go_in_one_pipeline_and_arrive_in_order(
     redis_prefix: str,
 ) -> None:
-    publisher, receiver = (
-        await started(REDIS_URL, redis_prefix),
-        await started(REDIS_URL, redis_prefix),
-    )
-    try:
+    async with two_buses(REDIS_URL, redis_prefix) as (publisher, receiver):
         one, two = receiver.subscribe("room-1"), receiver.subscribe("room-2")
         rooms = ["room-1", "room-2"] * 10
         await asyncio.gather(*(publisher.publish(r, {"n": n}) for n, r in enumerate(rooms)))
@@ -64,9 +65,6 @@ async def test_publishes_made_together_go_in_one_pipeline_and_arrive_in_order(
         got_one = [(await asyncio.wait_for(anext(one), 5)).event["n"] for _ in range(10)]
         got_two = [(await asyncio.wait_for(anext(two), 5)).event["n"] for _ in range(10)]
         assert got_one == list(range(0, 20, 2)) and got_two == list(range(1, 20, 2))
-    finally:
-        await publisher.close()
-        await receiver.close()
 
 
 async def test_publishes_made_together_while_redis_is_down_reach_local_subscribers(
@@ -101,10 +99,8 @@ async def test_channels_live_under_the_prefix(redis_prefix: str) -> None:
 
 
 async def test_subscribers_receive_again_after_redis_restarts(private_redis: PrivateRedis) -> None:
-    publisher = await started(private_redis.url, "restart")
-    receiver = await started(private_redis.url, "restart")
-    subscription = receiver.subscribe("room")
-    try:
+    async with two_buses(private_redis.url, "restart") as (publisher, receiver):
+        subscription = receiver.subscribe("room")
         await publisher.publish("room", {"n": "before"})
         assert (await asyncio.wait_for(anext(subscription), 5)).event == {"n": "before"}
 
@@ -116,9 +112,6 @@ async def test_subscribers_receive_again_after_redis_restarts(private_redis: Pri
         await publisher.publish("room", {"n": "after"})
         assert (await asyncio.wait_for(anext(subscription), 5)).event == {"n": "after"}
         assert not subscription.closed
-    finally:
-        await publisher.close()
-        await receiver.close()
 
 
 async def test_failed_publish_still_reaches_local_subscribers(private_redis: PrivateRedis) -> None:
