@@ -11,6 +11,7 @@ then every submitter of the group gets the group's exception).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -40,17 +41,30 @@ class GroupCommit(Generic[T, R]):
     async def submit(self, item: T) -> R:
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
-        if self._writer is None:
-            self._writer = asyncio.create_task(self._write_waiting(), name="group-commit")
+        if self._writer is None or self._writer.done():
+            # A context of its own: the write serves many callers, not the first one's request
+            # (its request id, its span, a transaction it might be in).
+            self._writer = asyncio.create_task(
+                self._write_waiting(), name="group-commit", context=contextvars.Context()
+            )
         return await future
+
+    async def aclose(self) -> None:
+        """Wait for the writes already submitted (before closing what they write to)."""
+        if self._writer is not None:
+            await asyncio.wait([self._writer])
 
     async def _write_waiting(self) -> None:
         try:
             while self._waiting:
                 group = self._waiting[: self._max_group]
                 del self._waiting[: self._max_group]
-                await self._write_group(group)
-        except BaseException as exc:  # cancelled (shutdown): nobody is left waiting forever
+                try:
+                    await self._write_group(group)
+                finally:  # cancelled (shutdown) mid-group: nobody is left waiting forever
+                    for _, future in group:
+                        _settle(future, error=asyncio.CancelledError())
+        except BaseException as exc:
             for _, future in self._waiting:
                 _settle(future, error=exc)
             self._waiting.clear()
@@ -72,10 +86,6 @@ class GroupCommit(Generic[T, R]):
             for one in group:
                 await self._write_group([one])
             return
-        except BaseException as exc:
-            for _, future in group:
-                _settle(future, error=exc)
-            raise
         for (_, future), result in zip(group, results, strict=True):
             _settle(future, result)
 
@@ -85,7 +95,9 @@ def _settle(
 ) -> None:
     if future.done():  # its submitter was cancelled (a client that hung up): the write stands
         return
-    if error is not None:
+    if isinstance(error, asyncio.CancelledError):
+        future.cancel()
+    elif error is not None:
         future.set_exception(error)
     else:
         future.set_result(result)  # type: ignore[arg-type]

@@ -4,8 +4,9 @@ Nothing is stored unless the bearer JWT verifies (401). Bodies over MAX_WEBHOOK_
 non-JSON, nesting deeper than the inbox keeps, or a bad identifier 400 with one WARNING line.
 Text PostgreSQL cannot store (NUL, lone surrogates, NaN) is made storable, never refused.
 A repeated X-Atlassian-Webhook-Identifier answers 200 without a second row. Deliveries
-arriving together are stored together (core/group_commit.py): one statement and one commit
-for a burst's concurrent requests, each answered once its row is committed.
+arriving together are stored together (core/group_commit.py): on PostgreSQL one statement
+and one commit for a burst's concurrent requests (SQLite, in-process, writes row by row), each
+answered once its row is committed.
 Traced as the span `POST /webhooks/jira` (method, route, status, outcome, delivery id); a stored
 delivery's traceparent is kept for its job (runtime.trace_carrier, core/tracing.py).
 Enqueueing runs after the response (a background task); if it fails the sweeper cron
@@ -49,8 +50,9 @@ Inbox = GroupCommit[DeliveryRow, tuple[int, bool]]
 
 
 def jira_webhook_endpoint(inbox: Inbox | None = None) -> Endpoint:
-    """The endpoint, storing through `inbox`: deliveries arriving together (Jira sends bursts)
-    are stored in one statement and one commit, each acknowledged once its row is committed."""
+    """The endpoint, storing through `inbox` (tests pass their own to watch it): deliveries
+    arriving together (Jira sends bursts) are stored together, each acknowledged once its row
+    is committed."""
     rows: Inbox = inbox or GroupCommit(store_deliveries)
 
     async def jira_webhook(request: Request) -> Response:

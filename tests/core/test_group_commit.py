@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 
 import pytest
 
@@ -98,3 +99,48 @@ async def test_without_isolation_a_failing_group_fails_all_of_it_in_one_write() 
     results = await asyncio.gather(*rest, return_exceptions=True)
     assert [str(result) for result in results] == ["odd in [3, 4]"] * 2
     assert writes.groups == [[2], [3, 4]]
+
+
+async def test_a_writer_cancelled_mid_write_leaves_no_submitter_waiting() -> None:
+    writes = Writes()
+    commit = GroupCommit(writes)
+    writes.answer.clear()
+    first = asyncio.create_task(commit.submit(2))
+    await asyncio.sleep(0)
+    behind = asyncio.create_task(commit.submit(4))
+    await asyncio.sleep(0)
+    assert commit._writer is not None
+    commit._writer.cancel()  # the process shutting down
+    for submitter in (first, behind):
+        with pytest.raises(asyncio.CancelledError):
+            await asyncio.wait_for(submitter, 1)
+    writes.answer.set()
+    assert await commit.submit(6) == 60  # a new writer starts
+
+
+async def test_aclose_waits_for_the_writes_in_flight() -> None:
+    writes = Writes()
+    commit = GroupCommit(writes)
+    writes.answer.clear()
+    submitted = asyncio.create_task(commit.submit(2))
+    await asyncio.sleep(0)
+    closing = asyncio.create_task(commit.aclose())
+    await asyncio.sleep(0.01)
+    assert not closing.done()
+    writes.answer.set()
+    await closing
+    assert submitted.done() and submitted.result() == 20
+
+
+async def test_the_write_runs_outside_the_first_submitters_context() -> None:
+    seen: list[str | None] = []
+    request = contextvars.ContextVar[str | None]("request", default=None)
+
+    async def write(items: list[int]) -> list[int]:
+        seen.append(request.get())
+        return items
+
+    commit = GroupCommit(write)
+    request.set("first request")
+    assert await commit.submit(1) == 1
+    assert seen == [None]

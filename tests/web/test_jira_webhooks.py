@@ -12,10 +12,16 @@ from typing import Any
 import httpx
 import jwt
 import pytest
+from starlette.applications import Starlette
+from starlette.routing import Route
 
+from core.group_commit import GroupCommit
 from core.settings import Settings
 from models.jira import JiraWebhookDelivery
+from services.jira.webhooks.inbox import store_deliveries
+from services.runtime import Runtime
 from tests.support import ServerProcess
+from web.jira_webhooks import jira_webhook_endpoint
 
 pytestmark = pytest.mark.usefixtures("database_url")
 
@@ -127,3 +133,27 @@ async def test_a_bad_identifier_is_a_400(info_server: ServerProcess) -> None:
                 headers=signed_headers(identifier),
             )
             assert response.status_code == 400, identifier
+
+
+async def test_concurrent_deliveries_are_stored_together_each_once() -> None:
+    inbox = GroupCommit(store_deliveries)
+    app = Starlette(
+        routes=[Route("/webhooks/jira", jira_webhook_endpoint(inbox), methods=["POST"])]
+    )
+    app.state.runtime = Runtime(settings=Settings(agilekit_env="development"))
+    identifiers = [f"grouped-{uuid.uuid4().hex}" for _ in range(12)]
+    body = json.dumps(issue_updated()).encode()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://agilekit.test") as http:
+
+        async def post(identifier: str) -> httpx.Response:
+            headers = signed_headers(identifier)
+            return await http.post("/webhooks/jira", content=body, headers=headers)
+
+        first = await asyncio.gather(*(post(i) for i in identifiers))
+        again = await asyncio.gather(*(post(i) for i in identifiers[:3]))  # Jira's retries
+    assert [r.json() for r in first] == [{"ok": True, "duplicate": False}] * 12
+    assert [r.json() for r in again] == [{"ok": True, "duplicate": True}] * 3
+    assert inbox.groups < len(identifiers) + len(again)  # some went together
+    rows = await JiraWebhookDelivery.filter(identifier__in=identifiers).order_by("id")
+    assert sorted(row.identifier for row in rows) == sorted(identifiers)  # each stored once
