@@ -3,9 +3,9 @@
 The first submission is written at once (nothing waits for a timer); those arriving while that
 write is in flight wait for it and then go together, one statement and one commit for the
 group. Each submitter gets its own result, or its own exception: a group whose write fails is
-written again one item at a time, so the failure belongs to the item that caused it (unless
-`isolate_failures` is off, for writes that fail as a whole, such as a server that is down:
-then every submitter of the group gets the group's exception).
+written again one item at a time, so the failure belongs to the item that caused it. Failures
+that are not any one item's (`isolates(exc)` false: the server is down or unreachable) go to
+every submitter of the group at once: retrying each item would only queue them behind it.
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ class GroupCommit(Generic[T, R]):
         write: Callable[[list[T]], Awaitable[list[R]]],
         max_group: int = MAX_GROUP,
         *,
-        isolate_failures: bool = True,
+        isolates: Callable[[Exception], bool] = lambda exc: True,
     ) -> None:
         self._write = write
         self._max_group = max_group
-        self._isolate_failures = isolate_failures
+        self._isolates = isolates
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._writer: asyncio.Task[None] | None = None
         self.groups = 0  # writes made (for tests and benchmarks)
@@ -79,7 +79,7 @@ class GroupCommit(Generic[T, R]):
             if len(results) != len(group):
                 raise RuntimeError(f"{len(results)} results for {len(group)} items")
         except Exception as exc:
-            if len(group) == 1 or not self._isolate_failures:
+            if len(group) == 1 or not self._isolates(exc):
                 for _, future in group:
                     _settle(future, error=exc)
                 return

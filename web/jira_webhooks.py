@@ -31,6 +31,7 @@ from services.jira.webhooks.inbox import (
     DeliveryRow,
     MalformedDelivery,
     enqueue_processing,
+    is_row_failure,
     prepare_delivery,
     store_deliveries,
     trace_subject,
@@ -53,7 +54,7 @@ def jira_webhook_endpoint(inbox: Inbox | None = None) -> Endpoint:
     """The endpoint, storing through `inbox` (tests pass their own to watch it): deliveries
     arriving together (Jira sends bursts) are stored together, each acknowledged once its row
     is committed."""
-    rows: Inbox = inbox or GroupCommit(store_deliveries)
+    rows: Inbox = inbox or GroupCommit(store_deliveries, isolates=is_row_failure)
 
     async def jira_webhook(request: Request) -> Response:
         runtime: Runtime = request.app.state.runtime

@@ -49,7 +49,7 @@ class RedisBus:
         )
         self._subscriber = aioredis.from_url(url, socket_connect_timeout=2)
         # Redis down fails a whole pipeline alike: no point publishing its messages one by one.
-        self._publishes = GroupCommit(self._publish_all, isolate_failures=False)
+        self._publishes = GroupCommit(self._publish_all, isolates=lambda exc: False)
         self._reader: asyncio.Task[None] | None = None
         self.connected = asyncio.Event()
         self.connections = 0  # successful (re)connections of the subscriber

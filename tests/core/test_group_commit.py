@@ -86,9 +86,9 @@ async def test_a_wrong_number_of_results_fails_each_submitter_not_the_writer() -
     assert await commit.submit(6) == 6  # the writer goes on
 
 
-async def test_without_isolation_a_failing_group_fails_all_of_it_in_one_write() -> None:
+async def test_a_failure_that_is_no_items_fails_the_whole_group_in_one_write() -> None:
     writes = Writes()
-    commit = GroupCommit(writes, isolate_failures=False)
+    commit = GroupCommit(writes, isolates=lambda exc: False)
     writes.answer.clear()
     first = asyncio.create_task(commit.submit(2))
     await asyncio.sleep(0)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.exceptions import DBConnectionError
 
 from core.db import is_sqlite
 from core.text import storable
@@ -193,6 +194,12 @@ async def _store_many(
         if row.key not in stored:
             stored[row.key] = (await _stored_before(row), False)
     return stored
+
+
+def is_row_failure(exc: Exception) -> bool:
+    """Whether a group's failed insert may be one row's doing (retried row by row), not the
+    database being down or unreachable (every row's alike)."""
+    return not isinstance(exc, DBConnectionError | OSError | TimeoutError)
 
 
 def _columns(row: DeliveryRow) -> tuple[object, ...]:

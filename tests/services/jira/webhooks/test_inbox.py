@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from tortoise.exceptions import DBConnectionError, IntegrityError, OperationalError
 
 from core.settings import Settings
 from models.jira import JiraConnection, JiraIssueLink, JiraSite, JiraWebhookDelivery
@@ -15,6 +16,7 @@ from models.users import User
 from services.jira.webhooks import apply as jira_webhooks
 from services.jira.webhooks.apply import process_delivery
 from services.jira.webhooks.inbox import (
+    is_row_failure,
     prepare_delivery,
     site_url_of,
     store_deliveries,
@@ -117,6 +119,14 @@ async def test_many_stored_in_one_statement_keep_their_order_and_dedupe(
     assert stored_before[0] < results[0][0] < results[2][0]  # ids in the order given
     idents = [before, new, also_new]
     assert await JiraWebhookDelivery.filter(identifier__in=idents).count() == 3
+
+
+def test_only_failures_a_row_may_cause_are_retried_row_by_row() -> None:
+    assert is_row_failure(OperationalError("invalid input syntax for type json"))
+    assert is_row_failure(IntegrityError("duplicate key"))
+    assert not is_row_failure(DBConnectionError("connection refused"))
+    assert not is_row_failure(ConnectionRefusedError())
+    assert not is_row_failure(TimeoutError())
 
 
 async def test_update_reaches_every_linked_issue_once_and_in_order(database_url: str) -> None:
