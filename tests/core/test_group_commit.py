@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+from typing import Any
 
 import pytest
 
@@ -26,6 +27,18 @@ class Writes:
         return [item * 10 for item in items]
 
 
+async def write_in_flight(
+    item: int, **options: Any
+) -> tuple[Writes, GroupCommit[int, int], asyncio.Task[int]]:
+    """A commit whose first write (of `item`) is in flight, waiting for `writes.answer`."""
+    writes = Writes()
+    commit = GroupCommit(writes, **options)
+    writes.answer.clear()
+    first = asyncio.create_task(commit.submit(item))
+    await asyncio.sleep(0)
+    return writes, commit, first
+
+
 async def test_a_lone_submission_is_written_at_once() -> None:
     writes = Writes()
     assert await GroupCommit(writes).submit(2) == 20
@@ -33,11 +46,7 @@ async def test_a_lone_submission_is_written_at_once() -> None:
 
 
 async def test_submissions_arriving_during_a_write_go_together_in_the_next() -> None:
-    writes = Writes()
-    commit = GroupCommit(writes)
-    writes.answer.clear()
-    first = asyncio.create_task(commit.submit(2))
-    await asyncio.sleep(0)  # the first write is in flight
+    writes, commit, first = await write_in_flight(2)
     rest = [asyncio.create_task(commit.submit(n)) for n in (4, 6, 8)]
     await asyncio.sleep(0)
     writes.answer.set()
@@ -87,11 +96,7 @@ async def test_a_wrong_number_of_results_fails_each_submitter_not_the_writer() -
 
 
 async def test_a_failure_that_is_no_items_fails_the_whole_group_in_one_write() -> None:
-    writes = Writes()
-    commit = GroupCommit(writes, isolates=lambda exc: False)
-    writes.answer.clear()
-    first = asyncio.create_task(commit.submit(2))
-    await asyncio.sleep(0)
+    writes, commit, first = await write_in_flight(2, isolates=lambda exc: False)
     rest = [asyncio.create_task(commit.submit(n)) for n in (3, 4)]
     await asyncio.sleep(0)
     writes.answer.set()
@@ -102,11 +107,7 @@ async def test_a_failure_that_is_no_items_fails_the_whole_group_in_one_write() -
 
 
 async def test_a_writer_cancelled_mid_write_leaves_no_submitter_waiting() -> None:
-    writes = Writes()
-    commit = GroupCommit(writes)
-    writes.answer.clear()
-    first = asyncio.create_task(commit.submit(2))
-    await asyncio.sleep(0)
+    writes, commit, first = await write_in_flight(2)
     behind = asyncio.create_task(commit.submit(4))
     await asyncio.sleep(0)
     assert commit._writer is not None
@@ -119,11 +120,7 @@ async def test_a_writer_cancelled_mid_write_leaves_no_submitter_waiting() -> Non
 
 
 async def test_aclose_waits_for_the_writes_in_flight() -> None:
-    writes = Writes()
-    commit = GroupCommit(writes)
-    writes.answer.clear()
-    submitted = asyncio.create_task(commit.submit(2))
-    await asyncio.sleep(0)
+    writes, commit, submitted = await write_in_flight(2)
     closing = asyncio.create_task(commit.aclose())
     await asyncio.sleep(0.01)
     assert not closing.done()

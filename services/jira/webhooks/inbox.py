@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import math
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -124,7 +124,8 @@ def timestamp_ms(payload: dict[str, Any]) -> int | None:
 
 @dataclass(frozen=True)
 class DeliveryRow:
-    """A delivery made storable, ready for the inbox (prepare_delivery)."""
+    """A delivery made storable, ready for the inbox (prepare_delivery). Its fields are the
+    insert's columns, in their order."""
 
     identifier: str
     site_url: str
@@ -178,7 +179,7 @@ async def store_deliveries(rows: list[DeliveryRow]) -> list[tuple[int, bool]]:
 
 
 async def _store_one(conn: BaseDBAsyncClient, row: DeliveryRow, now: datetime) -> tuple[int, bool]:
-    inserted = await conn.execute_query_dict(_INSERT_SQLITE, [*_columns(row), now])
+    inserted = await conn.execute_query_dict(_INSERT_SQLITE, [*astuple(row), now])
     if inserted:
         return int(inserted[0]["id"]), True
     return await _stored_before(row), False
@@ -187,7 +188,7 @@ async def _store_one(conn: BaseDBAsyncClient, row: DeliveryRow, now: datetime) -
 async def _store_many(
     conn: BaseDBAsyncClient, rows: list[DeliveryRow], now: datetime
 ) -> dict[tuple[str, str], tuple[int, bool]]:
-    columns = [list(column) for column in zip(*map(_columns, rows), strict=True)]
+    columns = [list(column) for column in zip(*map(astuple, rows), strict=True)]
     found = await conn.execute_query_dict(_STORE_MANY, [*columns, now])
     stored = {rows[int(r["n"]) - 1].key: (int(r["id"]), bool(r["created"])) for r in found}
     for row in rows:  # a duplicate racing in, committed after this statement's snapshot
@@ -200,17 +201,6 @@ def is_row_failure(exc: Exception) -> bool:
     """Whether a group's failed insert may be one row's doing (retried row by row), not the
     database being down or unreachable (every row's alike)."""
     return not isinstance(exc, DBConnectionError | OSError | TimeoutError)
-
-
-def _columns(row: DeliveryRow) -> tuple[object, ...]:
-    return (
-        row.identifier,
-        row.site_url,
-        row.event,
-        row.matched_webhook_ids,
-        row.payload,
-        row.timestamp_ms,
-    )
 
 
 async def _stored_before(row: DeliveryRow) -> int:
