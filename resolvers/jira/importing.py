@@ -26,7 +26,7 @@ class Mutation:
             runtime, user, str(room_id), issue_keys, runtime.bus
         )
         return ImportJiraIssuesPayload(
-            issues=[Issue.from_model(i, result.links.get(i.id)) for i in result.issues],
+            issues=[Issue.from_row(row, result.links.get(row["id"])) for row in result.issues],
             created=result.created,
             updated=result.updated,
             errors=[UserError.from_service_error(error) for error in result.errors],

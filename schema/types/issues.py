@@ -11,7 +11,6 @@ import strawberry
 from strawberry.types import Info
 
 from models.jira import EstimatePushStatus as EstimatePushStatusEnum
-from models.jira import JiraIssueLink as JiraIssueLinkModel
 from models.rooms import Issue as IssueModel
 from models.rooms import IssueStatus as IssueStatusEnum
 from models.users import User as UserModel
@@ -19,7 +18,7 @@ from schema.context import Context
 from schema.types.common import UserError
 from schema.types.prefetch import prefetched
 from schema.types.users import User
-from services.rooms.queries import ISSUE_FIELDS, JIRA_LINK_FIELDS
+from services.rooms.queries import ISSUE_FIELDS
 from services.rooms.stats import VoteStats as VoteStatsData
 
 IssueStatus = strawberry.enum(IssueStatusEnum, name="IssueStatus")
@@ -152,8 +151,12 @@ class Issue:
     stored_stats: strawberry.Private[Mapping[str, Any] | None]
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Issue:
-        return cls(
+    def from_row(
+        cls, row: Mapping[str, Any], jira_link_row: Mapping[str, Any] | None = None
+    ) -> Issue:
+        """`jira_link_row`: the issue's link when the caller has read it (its `jiraLink` is
+        then read without a query)."""
+        made = cls(
             id=strawberry.ID(str(row["id"])),
             title=row["title"],
             description=row["description"],
@@ -166,17 +169,13 @@ class Issue:
             room_id=row["room_id"],
             stored_stats=row["stats"],
         )
+        if jira_link_row is not None:
+            made.prefetched_jira_link = JiraIssueLink.from_row(jira_link_row)
+        return made
 
     @classmethod
-    def from_model(cls, issue: IssueModel, jira_link: JiraIssueLinkModel | None = None) -> Issue:
-        """`jira_link`: the issue's link model when the caller has it (its `jiraLink` is then
-        read without a query)."""
-        made = cls.from_row({name: getattr(issue, name) for name in ISSUE_FIELDS})
-        if jira_link is not None:
-            made.prefetched_jira_link = JiraIssueLink.from_row(
-                {name: getattr(jira_link, name) for name in JIRA_LINK_FIELDS}
-            )
-        return made
+    def from_model(cls, issue: IssueModel) -> Issue:
+        return cls.from_row({name: getattr(issue, name) for name in ISSUE_FIELDS})
 
     # Filled by Room.issues when the query selects votes, so no per-issue awaitable remains.
     prefetched_votes: strawberry.Private[list[Vote] | None] = None

@@ -1,9 +1,11 @@
 """The import's bulk statements: a fixed number whatever the number of issues.
 
-PostgreSQL inserts and updates from arrays (`unnest`) in one statement per table, the inserts
-returning the new ids (no Tortoise model objects are built for rows we only write). The
-embedded SQLite default keeps the ORM's bulk_create and per-row updates (in-process: no
-round trips to save).
+PostgreSQL inserts and updates from arrays (`unnest`) in one statement per table; the import's
+statements return the rows they wrote as plain dicts (the columns of the room read's
+ISSUE_FIELDS and JIRA_LINK_FIELDS): what the import answers with, without a read after the
+commit or a Tortoise model per row. The embedded SQLite default keeps the ORM's bulk_create and
+per-row updates, then reads the rows in the same transaction (in-process: no round trips to
+save).
 """
 
 from __future__ import annotations
@@ -17,21 +19,29 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from core.db import is_sqlite, update_rows
 from models.jira import EstimatePushStatus, JiraIssueLink
 from models.rooms import Issue, IssueStatus
+from services.rooms.queries import ISSUE_FIELDS, JIRA_LINK_FIELDS, Row
 
 # (position, title, description)
 IssueRow = tuple[int, str, str | None]
 # (room issue id, connection id, cloud id, Jira issue id, key, url, Jira updated, parent key)
 LinkRow = tuple[int, int, str, str, str, str, datetime | None, str | None]
 
-_INSERT_ISSUES = """
+
+def _returning(alias: str, names: tuple[str, ...]) -> str:
+    return "RETURNING " + ", ".join(f'{alias}"{name}"' for name in names)
+
+
+_STATS = Issue._meta.fields_map["stats"]  # JSON, which asyncpg hands over as text
+
+_INSERT_ISSUES = f"""
 INSERT INTO room_issues (room_id, position, title, description, status, voting_round,
                          created_at, updated_at)
 SELECT $1, u.position, u.title, u.description, $5, 0, $6, $6
 FROM unnest($2::int[], $3::varchar[], $4::text[]) WITH ORDINALITY AS u(position, title,
                                                                        description, n)
 ORDER BY u.n
-RETURNING id, position"""
-_INSERT_LINKS = """
+{_returning("", ISSUE_FIELDS)}"""
+_INSERT_LINKS = f"""
 INSERT INTO jira_issue_links (issue_id, connection_id, cloud_id, jira_issue_id, "key", url,
                               jira_updated_at, parent_key, last_synced_at, push_status,
                               deleted_in_jira, in_sprint)
@@ -41,19 +51,22 @@ FROM unnest($1::bigint[], $2::bigint[], $3::varchar[], $4::varchar[], $5::varcha
             $6::varchar[], $7::timestamptz[], $8::varchar[]) WITH ORDINALITY
     AS u(issue_id, connection_id, cloud_id, jira_issue_id, key, url, jira_updated_at,
          parent_key, n)
-ORDER BY u.n"""
+ORDER BY u.n
+{_returning("", JIRA_LINK_FIELDS)}"""
 
 _UPDATE_ISSUES = """
 UPDATE room_issues AS i SET title = u.title, description = u.description, updated_at = $4
 FROM unnest($1::bigint[], $2::varchar[], $3::text[]) AS u(id, title, description)
 WHERE i.id = u.id"""
-_UPDATE_LINKS = """
+_UPDATE_ISSUES_RETURNING = f"{_UPDATE_ISSUES}\n{_returning('i.', ISSUE_FIELDS)}"
+_UPDATE_LINKS = f"""
 UPDATE jira_issue_links AS l
 SET "key" = u.key, url = u.url, jira_updated_at = u.jira_updated_at, last_synced_at = $6,
     deleted_in_jira = FALSE, parent_key = u.parent_key
 FROM unnest($1::bigint[], $2::varchar[], $3::varchar[], $4::timestamptz[], $5::varchar[])
     AS u(id, key, url, jira_updated_at, parent_key)
-WHERE l.id = u.id"""
+WHERE l.id = u.id
+{_returning("l.", JIRA_LINK_FIELDS)}"""
 # The embedded SQLite twins: the same parameters, one row at a time.
 _UPDATE_ISSUE_SQLITE = """
 UPDATE room_issues SET title = ?2, description = ?3, updated_at = ?4 WHERE id = ?1"""
@@ -70,11 +83,10 @@ def _columns(rows: Sequence[tuple[object, ...]], width: int) -> list[list[object
 
 async def insert_issues(
     connection: BaseDBAsyncClient, room_id: uuid.UUID, rows: Sequence[IssueRow], now: datetime
-) -> list[int]:
-    """New room issues (status pending, round 0); their ids in the order of `rows`."""
+) -> list[Row]:
+    """New room issues (status pending, round 0); their rows in the order of `rows`."""
     if not rows:
         return []
-    positions = [row[0] for row in rows]
     if is_sqlite(connection):
         await Issue.bulk_create(
             [
@@ -90,55 +102,52 @@ async def insert_issues(
             ],
             using_db=connection,
         )
-        found = await (
-            Issue.filter(room_id=room_id, position__in=positions)
-            .using_db(connection)
-            .values_list("position", "id")
-        )
+        positions = [row[0] for row in rows]
+        query = Issue.filter(room_id=room_id, position__in=positions).using_db(connection)
+        written = await query.values(*ISSUE_FIELDS)
     else:
         values = [room_id, *_columns(rows, 3), IssueStatus.PENDING.value, now]
-        records = await connection.execute_query_dict(_INSERT_ISSUES, values)
-        found = [(record["position"], record["id"]) for record in records]
-    id_at = {int(position): int(issue_id) for position, issue_id in found}  # type: ignore[call-overload]
-    return [id_at[position] for position in positions]
+        written = _decoded(await connection.execute_query_dict(_INSERT_ISSUES, values))
+    at = {row["position"]: row for row in written}
+    return [at[position] for position, _, _ in rows]
 
 
 async def insert_links(
     connection: BaseDBAsyncClient, rows: Sequence[LinkRow], now: datetime
-) -> None:
-    """New links (not pushed, in the sprint, not deleted in Jira), synced `now`."""
+) -> list[Row]:
+    """New links (not pushed, in the sprint, not deleted in Jira), synced `now`; their rows."""
     if not rows:
-        return
-    if is_sqlite(connection):
-        await JiraIssueLink.bulk_create(
-            [
-                JiraIssueLink(
-                    issue_id=issue_id,
-                    connection_id=connection_id,
-                    cloud_id=cloud_id,
-                    jira_issue_id=jira_issue_id,
-                    key=key,
-                    url=url,
-                    last_synced_at=now,
-                    jira_updated_at=jira_updated_at,
-                    parent_key=parent_key,
-                )
-                for (
-                    issue_id,
-                    connection_id,
-                    cloud_id,
-                    jira_issue_id,
-                    key,
-                    url,
-                    jira_updated_at,
-                    parent_key,
-                ) in rows
-            ],
-            using_db=connection,
-        )
-        return
-    values = [*_columns(rows, 8), now, EstimatePushStatus.NOT_PUSHED.value]
-    await connection.execute_query(_INSERT_LINKS, values)
+        return []
+    if not is_sqlite(connection):
+        values = [*_columns(rows, 8), now, EstimatePushStatus.NOT_PUSHED.value]
+        return await connection.execute_query_dict(_INSERT_LINKS, values)
+    await JiraIssueLink.bulk_create(
+        [
+            JiraIssueLink(
+                issue_id=issue_id,
+                connection_id=connection_id,
+                cloud_id=cloud_id,
+                jira_issue_id=jira_issue_id,
+                key=key,
+                url=url,
+                last_synced_at=now,
+                jira_updated_at=jira_updated_at,
+                parent_key=parent_key,
+            )
+            for (
+                issue_id,
+                connection_id,
+                cloud_id,
+                jira_issue_id,
+                key,
+                url,
+                jira_updated_at,
+                parent_key,
+            ) in rows
+        ],
+        using_db=connection,
+    )
+    return await link_rows(connection, [row[0] for row in rows])
 
 
 async def update_issues(
@@ -148,10 +157,46 @@ async def update_issues(
     await update_rows(connection, rows, [now], postgres=_UPDATE_ISSUES, sqlite=_UPDATE_ISSUE_SQLITE)
 
 
+async def update_issues_returning(
+    connection: BaseDBAsyncClient, rows: Sequence[tuple[int, str, str | None]], now: datetime
+) -> list[Row]:
+    """update_issues, returning the updated issues' rows (in no particular order)."""
+    if not rows:
+        return []
+    if is_sqlite(connection):
+        await update_issues(connection, rows, now)
+        return await issue_rows(connection, [row[0] for row in rows])
+    values = [*_columns(rows, 3), now]
+    return _decoded(await connection.execute_query_dict(_UPDATE_ISSUES_RETURNING, values))
+
+
 async def update_links(
     connection: BaseDBAsyncClient,
     rows: Sequence[tuple[int, str, str, datetime | None, str | None]],
     now: datetime,
-) -> None:
-    """(link id, key, url, Jira updated, parent key) rows; synced `now`, not deleted."""
-    await update_rows(connection, rows, [now], postgres=_UPDATE_LINKS, sqlite=_UPDATE_LINK_SQLITE)
+) -> list[Row]:
+    """(link id, key, url, Jira updated, parent key) rows; synced `now`, not deleted. Returns
+    the links' rows (in no particular order)."""
+    if not rows:
+        return []
+    if not is_sqlite(connection):
+        return await connection.execute_query_dict(_UPDATE_LINKS, [*_columns(rows, 5), now])
+    await connection.execute_many(_UPDATE_LINK_SQLITE, [[*row, now] for row in rows])
+    found = JiraIssueLink.filter(id__in=[row[0] for row in rows]).using_db(connection)
+    return await found.values(*JIRA_LINK_FIELDS)
+
+
+async def issue_rows(connection: BaseDBAsyncClient, ids: Sequence[int]) -> list[Row]:
+    return await Issue.filter(id__in=ids).using_db(connection).values(*ISSUE_FIELDS)
+
+
+async def link_rows(connection: BaseDBAsyncClient, issue_ids: Sequence[int]) -> list[Row]:
+    found = JiraIssueLink.filter(issue_id__in=issue_ids).using_db(connection)
+    return await found.values(*JIRA_LINK_FIELDS)
+
+
+def _decoded(rows: list[Row]) -> list[Row]:
+    """Issue rows as the ORM reads them: `stats` parsed from its JSON text."""
+    for row in rows:
+        row["stats"] = _STATS.to_python_value(row["stats"])
+    return rows

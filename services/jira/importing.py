@@ -28,21 +28,27 @@ from models.jira import (
     JiraIssueLink,
     RoomJiraMapping,
 )
-from models.rooms import Issue, Room
+from models.rooms import Room
 from models.users import User
 from services.jira.browse import jira_call
 from services.jira.clients import client_for_active
 from services.jira.connection import require_connection
-from services.jira.import_rows import insert_issues, insert_links, update_issues, update_links
+from services.jira.import_rows import (
+    insert_issues,
+    insert_links,
+    issue_rows,
+    update_issues_returning,
+    update_links,
+)
 from services.jira.subtasks import parent_key, with_parent
 from services.rooms.events import RoomEventKind, publish_room_event
+from services.rooms.queries import Row
 from services.rooms.rooms import MAX_TITLE, require_issue_room, require_member
 from services.runtime import Runtime
 
 MAX_KEYS = 100
 IMPORT_FIELDS = ("summary", "description", "status", "issuetype", "updated", "parent")
 _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-[1-9][0-9]*$")
-_ISSUES_BY_ID = "SELECT * FROM room_issues WHERE id IN ({})"
 _MAPPING_OF_ROOM = "SELECT * FROM room_jira_mappings WHERE room_id = $1 LIMIT 1"
 # The room's issue ids go in as one array (an InitPlan), so the links are filtered once, never
 # joined. Planned as a join, a database without statistics yet (a fresh one; autovacuum analyzes
@@ -54,13 +60,15 @@ WHERE issue_id = ANY(ARRAY(SELECT id FROM room_issues WHERE room_id = $1))
 _ROOM_LINKS_SQLITE = """SELECT * FROM jira_issue_links
 WHERE issue_id IN (SELECT id FROM room_issues WHERE room_id = $1)
   AND cloud_id = $2 AND jira_issue_id IN ({})"""
-_LINKS_BY_ISSUE = "SELECT * FROM jira_issue_links WHERE issue_id IN ({})"
 
 
 @dataclass
 class ImportResult:
-    issues: list[Issue] = field(default_factory=list)  # in the order of the requested keys
-    links: dict[int, JiraIssueLink] = field(default_factory=dict)  # by room issue id
+    """Rows as the room's reads have them (services/rooms/queries: ISSUE_FIELDS and
+    JIRA_LINK_FIELDS), as written in the import's transaction."""
+
+    issues: list[Row] = field(default_factory=list)  # in the order of the requested keys
+    links: dict[int, Row] = field(default_factory=dict)  # by room issue id
     room_ids: dict[str, int] = field(default_factory=dict)  # Jira issue id -> room issue id
     created: int = 0
     updated: int = 0
@@ -114,32 +122,23 @@ async def import_issues(
     if not ordered:
         return result
     stored = await store_issues(room, target, ordered, bus)
-    result.created, result.updated = stored.created, stored.updated
-    result.issues, result.links = await _read_back([stored.room_ids[issue.id] for issue in ordered])
-    return result
-
-
-async def _read_back(ids: list[int]) -> tuple[list[Issue], dict[int, JiraIssueLink]]:
-    """The stored issues in this order, and their links (read together: one round trip)."""
-    marks = placeholders(len(ids))
-    issues, links = await asyncio.gather(
-        fetch_models(Issue, _ISSUES_BY_ID.format(marks), *ids),
-        fetch_models(JiraIssueLink, _LINKS_BY_ISSUE.format(marks), *ids),
-    )
-    by_id = {issue.id: issue for issue in issues}
-    return [by_id[i] for i in ids], {link.issue_id: link for link in links}  # type: ignore[attr-defined]
+    stored.errors = result.errors
+    return stored
 
 
 async def store_issues(
     room: Room, target: ImportTarget, ordered: list[JiraIssue], bus: RoomBus | None
 ) -> ImportResult:
     """Upsert fetched issues into the room (one transaction), then publish their events; the
-    result counts them and maps each Jira issue id to its room issue id."""
-    created_ids, updated_ids = await _upsert(room, target, ordered)
-    result = ImportResult(room_ids={**created_ids, **updated_ids})
-    result.created, result.updated = len(created_ids), len(updated_ids)
-    events = [(RoomEventKind.ISSUE_ADDED, i) for i in created_ids.values()]
-    events += [(RoomEventKind.ISSUE_UPDATED, i) for i in updated_ids.values()]
+    result counts them, maps each Jira issue id to its room issue id and has their rows."""
+    created, updated = await _upsert(room, target, ordered)
+    result = ImportResult(room_ids={**created.ids, **updated.ids})
+    result.created, result.updated = len(created.ids), len(updated.ids)
+    issues = {**created.issues, **updated.issues}
+    result.issues = [issues[result.room_ids[issue.id]] for issue in ordered]
+    result.links = {**created.links, **updated.links}
+    events = [(RoomEventKind.ISSUE_ADDED, i) for i in created.ids.values()]
+    events += [(RoomEventKind.ISSUE_UPDATED, i) for i in updated.ids.values()]
     # Published together, in order: the Redis bus sends them in one round trip.
     await asyncio.gather(*(publish_room_event(bus, room.id, k, i) for k, i in events))
     return result
@@ -202,11 +201,25 @@ def _description(issue: JiraIssue) -> str | None:
     return with_parent(adf_to_text(issue.description), parent_of(issue))
 
 
+@dataclass
+class _Written:
+    """What one side of an upsert wrote: room issue ids by Jira issue id, and the rows of
+    the issues and of their links, by room issue id."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    issues: dict[int, Row] = field(default_factory=dict)
+    links: dict[int, Row] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, ids: dict[str, int], issues: list[Row], links: list[Row]) -> _Written:
+        by_id = {row["id"]: row for row in issues}
+        return cls(ids, by_id, {row["issue_id"]: row for row in links})
+
+
 async def _upsert(
     room: Room, target: ImportTarget, ordered: list[JiraIssue]
-) -> tuple[dict[str, int], dict[str, int]]:
-    """Issues and links in one transaction; returns the room issue ids by Jira issue id,
-    (created, updated)."""
+) -> tuple[_Written, _Written]:
+    """Issues and links in one transaction: (created, updated)."""
     cloud_id, now = target.client.cloud_id, datetime.now(UTC)
     async with in_transaction() as connection:
         # The room lock serialises imports (positions, and one link per Jira issue per room).
@@ -220,9 +233,9 @@ async def _upsert(
         known = [issue for issue in ordered if issue.id in existing]
         # Re-imports add nothing: no capacity to check (every addition is checked by it).
         last = await require_issue_room(room.id, len(fresh)) if fresh else 0
-        updated_ids = await _update(connection, existing, known, now)
-        created_ids = await _create(connection, room, target, fresh, now, last)
-    return created_ids, updated_ids
+        updated = await _update(connection, existing, known, now)
+        created = await _create(connection, room, target, fresh, now, last)
+    return created, updated
 
 
 async def _update(
@@ -230,9 +243,9 @@ async def _update(
     existing: dict[str, JiraIssueLink],
     issues: list[JiraIssue],
     now: datetime,
-) -> dict[str, int]:
+) -> _Written:
     if not issues:
-        return {}
+        return _Written()
     fresh: list[tuple[int, str, str | None]] = []
     link_rows: list[tuple[int, str, str, datetime | None, str | None]] = []
     for jira_issue in issues:
@@ -246,9 +259,12 @@ async def _update(
             watermark = jira_updated or watermark
             parent = parent_key(parent_of(jira_issue))
         link_rows.append((link.id, jira_issue.key, jira_issue.url, watermark, parent))
-    await update_issues(connection, fresh, now)
-    await update_links(connection, link_rows, now)
-    return {issue.id: existing[issue.id].issue_id for issue in issues}  # type: ignore[attr-defined]
+    ids: dict[str, int] = {issue.id: existing[issue.id].issue_id for issue in issues}  # type: ignore[attr-defined]
+    rows = await update_issues_returning(connection, fresh, now)
+    kept = set(ids.values()) - {row["id"] for row in rows}  # a newer webhook state stays
+    if kept:
+        rows += await issue_rows(connection, list(kept))
+    return _Written.of(ids, rows, await update_links(connection, link_rows, now))
 
 
 async def _create(
@@ -258,15 +274,16 @@ async def _create(
     issues: list[JiraIssue],
     now: datetime,
     last_position: int,
-) -> dict[str, int]:
+) -> _Written:
     """New issues after the room's last position, and their links."""
     if not issues:
-        return {}
+        return _Written()
     rows = [
         (position, _title(issue), _description(issue))
         for position, issue in enumerate(issues, start=last_position + 1)
     ]
-    ids = await insert_issues(connection, room.id, rows, now)
+    written = await insert_issues(connection, room.id, rows, now)
+    ids = [row["id"] for row in written]
     cloud_id = target.client.cloud_id
     links = [
         (
@@ -281,5 +298,6 @@ async def _create(
         )
         for issue_id, issue in zip(ids, issues, strict=True)
     ]
-    await insert_links(connection, links, now)
-    return {issue.id: issue_id for issue_id, issue in zip(ids, issues, strict=True)}
+    link_rows = await insert_links(connection, links, now)
+    created = {issue.id: issue_id for issue_id, issue in zip(ids, issues, strict=True)}
+    return _Written.of(created, written, link_rows)

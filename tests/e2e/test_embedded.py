@@ -13,6 +13,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,8 @@ MAP = """mutation($r: ID!) { setRoomJiraMapping(roomId: $r, input: {projectKey: 
   boardId: 1, sprintId: 2, autoPushEstimates: true, commentOnPush: true}) {
   mapping { storyPointsFieldId webhookStatus } errors { code message } } }"""
 IMPORT = """mutation($r: ID!, $k: [String!]!) { importJiraIssues(roomId: $r, issueKeys: $k) {
-  created updated issues { id title jiraLink { key url jiraIssueId } }
+  created updated issues { id title status position jiraLink { key url jiraIssueId
+  lastSyncedAt pushStatus inSprint deletedInJira } }
   errors { code field message } } }"""
 ROOM = "query($r: ID!) { room(id: $r) { issues { id title jiraLink { key pushStatus } } } }"
 
@@ -146,6 +148,11 @@ async def import_twice(
     first = await import_keys(gql, room_id, keys)
     assert (first["created"], first["updated"]) == (2, 0)
     assert [issue["jiraLink"]["key"] for issue in first["issues"]] == keys
+    links = [issue["jiraLink"] for issue in first["issues"]]
+    assert all(datetime.fromisoformat(link["lastSyncedAt"]).tzinfo for link in links)
+    assert {(link["pushStatus"], link["inSprint"], link["deletedInJira"]) for link in links} == {
+        ("NOT_PUSHED", True, False)
+    }
 
     await admin(server, "POST", "/webhooks/switches", json={"paused": True})
     await rename(server, keys[1], "Renamed in Jira")

@@ -13,6 +13,7 @@ from models.rooms import Issue
 from models.users import User
 from services.jira import importing as jira_import
 from services.jira.connection import select_site
+from services.rooms.queries import issues_by_id, jira_links_by_issue
 from services.rooms.rooms import MAX_ISSUES_PER_ROOM, create_room
 from services.runtime import Runtime
 from tests.jira_support import Sandbox, connect_user, make_user, new_account
@@ -75,7 +76,7 @@ async def test_the_room_mapping_chooses_the_site(
     await RoomJiraMapping.create(room_id=room.id, cloud_id=ACME, project_key="PLAT")
     mapped = await jira_import.import_issues(runtime, globex_user, str(room.id), keys, None)
     assert mapped.errors == [] and mapped.created == 1
-    link = await JiraIssueLink.get(issue_id=mapped.issues[0].id)
+    link = await JiraIssueLink.get(issue_id=mapped.issues[0]["id"])
     assert link.cloud_id == ACME and link.url.startswith("https://acme-demo.atlassian.net/")
 
 
@@ -104,14 +105,40 @@ async def test_a_newer_webhook_state_is_not_overwritten(
     room = await create_room(globex_user, "watermark")
     await RoomJiraMapping.create(room_id=room.id, cloud_id=ACME, project_key="PLAT")
     first = await jira_import.import_issues(runtime, globex_user, str(room.id), keys, None)
-    issue_id = first.issues[0].id
+    issue_id = first.issues[0]["id"]
     future = datetime.now(UTC) + timedelta(days=1)
     await Issue.filter(id=issue_id).update(title="Newer, from a webhook")
     await JiraIssueLink.filter(issue_id=issue_id).update(jira_updated_at=future)
     again = await jira_import.import_issues(runtime, globex_user, str(room.id), keys, None)
-    assert again.updated == 1 and again.issues[0].title == "Newer, from a webhook"
+    assert again.updated == 1 and again.issues[0]["title"] == "Newer, from a webhook"
     link = await JiraIssueLink.get(issue_id=issue_id)
-    assert link.jira_updated_at == future and link.last_synced_at > first.issues[0].created_at
+    first_synced = first.links[issue_id]["last_synced_at"]
+    assert link.jira_updated_at == future and link.last_synced_at > first_synced
+
+
+async def test_it_answers_with_the_rows_a_room_read_sees(
+    runtime: Runtime, globex_user: User, jira_sandbox: Sandbox
+) -> None:
+    """The rows come from the writes themselves (RETURNING on PostgreSQL): they must be what
+    the room's loaders read afterwards, for created, updated and kept (newer webhook) issues."""
+    keys = await plat_issues(jira_sandbox, 3)
+    room = await create_room(globex_user, "rows")
+    await RoomJiraMapping.create(room_id=room.id, cloud_id=ACME, project_key="PLAT")
+    first = await jira_import.import_issues(runtime, globex_user, str(room.id), keys, None)
+    ids = [row["id"] for row in first.issues]
+    assert first.issues == await issues_by_id(ids)
+    assert [first.links[i] for i in ids] == await jira_links_by_issue(ids)
+    stats = {"average": 3.5, "votes": 4}
+    await Issue.filter(id=ids[0]).update(stats=stats, title="Revealed")
+    future = datetime.now(UTC) + timedelta(days=1)
+    await Issue.filter(id=ids[1]).update(title="Newer, from a webhook")
+    await JiraIssueLink.filter(issue_id=ids[1]).update(jira_updated_at=future)
+    again = await jira_import.import_issues(runtime, globex_user, str(room.id), keys, None)
+    assert [row["id"] for row in again.issues] == ids
+    assert again.issues == await issues_by_id(ids)
+    assert [again.links[i] for i in ids] == await jira_links_by_issue(ids)
+    assert again.issues[0]["stats"] == stats and again.issues[0]["title"] != "Revealed"
+    assert again.issues[1]["title"] == "Newer, from a webhook"
 
 
 async def test_imports_follow_the_room_and_re_imports_add_nothing(
@@ -124,7 +151,7 @@ async def test_imports_follow_the_room_and_re_imports_add_nothing(
     await Issue.create(room_id=room.id, position=4, title="after a removal")
     first = await jira_import.import_issues(runtime, globex_user, str(room.id), keys, None)
     assert (first.created, first.updated) == (3, 0)
-    assert [issue.position for issue in first.issues] == [5, 6, 7]  # after the last, key order
+    assert [issue["position"] for issue in first.issues] == [5, 6, 7]  # after the last, key order
     links = await JiraIssueLink.filter(issue__room_id=room.id).order_by("issue_id")
     assert [link.key for link in links] == keys
     assert all(
@@ -132,10 +159,10 @@ async def test_imports_follow_the_room_and_re_imports_add_nothing(
         == ("NOT_PUSHED", False, True, None)
         for link in links
     )
-    assert [link.issue_id for link in links] == [issue.id for issue in first.issues]
+    assert [link.issue_id for link in links] == [issue["id"] for issue in first.issues]
     again = await jira_import.import_issues(runtime, globex_user, str(room.id), keys, None)
     assert (again.created, again.updated) == (0, 3)
-    assert [issue.id for issue in again.issues] == [issue.id for issue in first.issues]
+    assert [issue["id"] for issue in again.issues] == [issue["id"] for issue in first.issues]
     assert await Issue.filter(room_id=room.id).count() == 5
     assert await JiraIssueLink.filter(issue__room_id=room.id).count() == 3
 
