@@ -1,6 +1,6 @@
 """Read path: requests/s of `room(id) { issues { title status finalEstimate votes { value } } }`
 with 100 issues, against a bare Starlette JSON endpoint reading the same rows with the same ORM,
-both measured in this run. Target: GraphQL >= 50% of the bare endpoint.
+both measured in this run. Goal: GraphQL >= 75% of the bare endpoint.
 
     .venv/bin/python bench/read_path.py [--seconds 5] [--connections 8]
 """
