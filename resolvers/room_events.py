@@ -86,18 +86,23 @@ async def _present(
     active = runtime.metrics.subscriptions_active
     active.inc()
     deliveries = _deliveries(events, writer, executor)  # before arriving: it sees the arrival
+    visit = None
     try:
         visit = await runtime.presence.enter(room_id, user_id)
         if visit.arrived:
             await publish_member_event(runtime.bus, room_id, user_id)
-        try:
-            async for event in deliveries:
-                yield event
-        finally:
-            await asyncio.shield(_leave(runtime, visit, room_id, user_id))
+        async for event in deliveries:
+            yield event
     finally:
-        await deliveries.aclose()
-        active.dec()
+        try:
+            # Stop receiving before the departure goes out: when a whole room leaves at once
+            # (the meeting ends), a subscription still open while its own departure went to
+            # Redis queued everyone else's and ended as a slow subscriber.
+            await deliveries.aclose()
+        finally:
+            active.dec()
+            if visit is not None:
+                await asyncio.shield(_leave(runtime, visit, room_id, user_id))
 
 
 async def _leave(runtime: Runtime, visit: Any, room_id: str, user_id: int) -> None:
@@ -129,30 +134,33 @@ async def _room_events(
 ) -> AsyncGenerator[RoomEvent, None]:
     room_uuid = rooms.parse_room_id(room_id)
     messages = iterate(subscription)
-    while True:
-        try:
-            message = await anext(messages)
-        except StopAsyncIteration:
-            return
-        except SlowSubscriber as exc:  # ends this subscription with a clear, expected error
-            raise GraphQLError(str(exc), extensions={"code": SLOW_SUBSCRIBER}) from None
-        # Fresh loaders per event, shared by this process's subscribers of the same message.
-        loaders = message.scratch.get("loaders")
-        if loaders is None:
-            loaders = message.scratch["loaders"] = Loaders(info.context.runtime.presence)
-            _lend_to_queued(loaders, subscription)
-        info.context.fresh_loaders(loaders)
-        # The membership check and the event's own reads run together (one round trip);
-        # what is read already (read ahead, or by another subscriber) costs no loop turn.
-        reading = message.scratch.get("event")  # one read per message for every subscriber
-        if reading is None:
-            reading = message.scratch["event"] = _reading(loaders, room_id, message)
-        member_ids = await loaders.room_member_ids.load(room_uuid)
-        event = reading.result() if reading.done() else await asyncio.shield(reading)
-        if viewer_id not in member_ids:
-            return  # removed, or left: the subscription ends
-        if event is not None:
-            yield _for_viewer(message.scratch, event, viewer_id)
+    try:
+        while True:
+            try:
+                message = await anext(messages)
+            except StopAsyncIteration:
+                return
+            except SlowSubscriber as exc:  # ends this subscription with a clear, expected error
+                raise GraphQLError(str(exc), extensions={"code": SLOW_SUBSCRIBER}) from None
+            # Fresh loaders per event, shared by this process's subscribers of the same message.
+            loaders = message.scratch.get("loaders")
+            if loaders is None:
+                loaders = message.scratch["loaders"] = Loaders(info.context.runtime.presence)
+                _lend_to_queued(loaders, subscription)
+            info.context.fresh_loaders(loaders)
+            # The membership check and the event's own reads run together (one round trip);
+            # what is read already (read ahead, or by another subscriber) costs no loop turn.
+            reading = message.scratch.get("event")  # one read per message for every subscriber
+            if reading is None:
+                reading = message.scratch["event"] = _reading(loaders, room_id, message)
+            member_ids = await loaders.room_member_ids.load(room_uuid)
+            event = reading.result() if reading.done() else await asyncio.shield(reading)
+            if viewer_id not in member_ids:
+                return  # removed, or left: the subscription ends
+            if event is not None:
+                yield _for_viewer(message.scratch, event, viewer_id)
+    finally:
+        subscription.close()  # now, not when the generator above is finalised
 
 
 def _lend_to_queued(loaders: Loaders, subscription: BusSubscription) -> None:

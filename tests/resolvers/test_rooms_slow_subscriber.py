@@ -57,3 +57,52 @@ async def test_slow_subscriber_gets_an_error_and_the_stream_ends(database_url: s
     assert ended.errors and ended.errors[0].extensions == {"code": "SLOW_SUBSCRIBER"}
     assert bus.fanout.subscriber_count() == 0
     await stream.aclose()
+
+
+class AudienceBus(MemoryBus):
+    """Records, for each event published, how many subscriptions of its room would get it."""
+
+    def __init__(self) -> None:
+        super().__init__(queue_size=3)
+        self.audience: list[tuple[str, str | None, int]] = []
+
+    async def publish(self, room_id: str, event: dict[str, object]) -> None:
+        count = self.fanout.subscriber_count(room_id)
+        self.audience.append((str(event["kind"]), event.get("userId"), count))  # type: ignore[arg-type]
+        await super().publish(room_id, event)
+
+
+async def test_a_leaving_subscriber_is_off_the_bus_before_its_departure_goes_out(
+    database_url: str,
+) -> None:
+    """When a whole room leaves at once, every departure reached every subscription still
+    open while its own departure was being announced: with 256 queued they ended as slow
+    subscribers. A leaving subscription stops receiving first."""
+    host = await User.create(subject=f"host|{uuid.uuid4()}", email="host@example.com")
+    guest = await User.create(subject=f"guest|{uuid.uuid4()}", email="guest@example.com")
+    room = await rooms.create_room(host, "Leaving", None)
+    await rooms.join_room(guest, str(room.id))
+    bus = AudienceBus()
+    runtime = Runtime(settings=Settings(), bus=bus)
+    streams = []
+    for user in (host, guest):
+        context = Context(runtime=runtime, request=None, request_id="leave")  # type: ignore[arg-type]
+        context.user = user
+        stream = await build_schema().subscribe(
+            SUBSCRIPTION, variable_values={"r": str(room.id)}, context_value=context
+        )
+        await asyncio.wait_for(anext(stream), 5)  # its own arrival
+        streams.append(stream)
+    host_stream, guest_stream = streams
+
+    await guest_stream.aclose()
+
+    departure = ("MEMBER_UPDATED", str(guest.id))
+    # the guest's arrival reached both subscriptions; its departure only the host's
+    assert [count for *event, count in bus.audience if tuple(event) == departure] == [2, 1]
+    for _ in range(2):  # the host sees the guest arrive and leave
+        assert (await asyncio.wait_for(anext(host_stream), 5)).data == {
+            "roomEvents": {"__typename": "MemberUpdated"}
+        }
+    await host_stream.aclose()
+    assert bus.fanout.subscriber_count() == 0
