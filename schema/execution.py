@@ -174,9 +174,33 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return asyncio.shield(shared)
 
     def build_per_event_executor(self, payload: Any) -> Any:
+        # The events' executors are shallow copies: these caches, made here, are shared by all.
+        for cache in ("_plans", "_steps", "_root_fields"):
+            self.__dict__.setdefault(cache, {})
         executor = super().build_per_event_executor(payload)
         executor.__dict__[_PER_EVENT] = True
         return executor
+
+    def execute_collected_root_fields(
+        self,
+        root_type: GraphQLObjectType,
+        root_value: Any,
+        grouped_field_set: Any,
+        serially: bool,
+        new_defer_usages: Any,
+    ) -> Any:
+        """Every event of a subscription executes the root fields its first event collected.
+        graphql-core collects them anew per event, and its subfield cache (shared by the events)
+        is keyed by the identity of a field list: each event missed it and added entries that
+        lived as long as the subscription (two per event for a room's IssueUpdated)."""
+        if _PER_EVENT in self.__dict__:
+            first = self.__dict__["_root_fields"].setdefault(
+                root_type, (grouped_field_set, new_defer_usages)
+            )
+            grouped_field_set, new_defer_usages = first
+        return super().execute_collected_root_fields(
+            root_type, root_value, grouped_field_set, serially, new_defer_usages
+        )
 
     def build_resolve_info(
         self, field_def: Any, field_nodes: Any, parent_type: Any, path: Path

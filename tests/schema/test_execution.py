@@ -238,6 +238,26 @@ async def test_an_events_execution_leaves_no_cycle_for_the_collector() -> None:
     assert leaked == 0
 
 
+async def test_a_subscriptions_events_reuse_what_its_first_event_collected() -> None:
+    """graphql-core collects the root fields anew for each event, and its subfield cache
+    (shared by the events' executors) is keyed by a field list's identity: every event missed
+    it and left an entry for as long as the subscription lived."""
+    _, fast = schemas()
+    for selection in ("ticks { value expensive }", "ticks { value }"):  # normal and fast path
+        executor = FastExecutionContext.build(
+            fast._schema, parse(f"subscription {{ {selection} }}")
+        )
+        data = []
+        for value in range(50):
+            result = executor.build_per_event_executor(Shared(value=value)).execute_operation()
+            data.append((await result if executor.is_awaitable(result) else result).data)
+        expected = [{"value": v, "expensive": 2 * v} for v in range(50)]
+        if "expensive" not in selection:
+            expected = [{"value": v} for v in range(50)]
+        assert data == [{"ticks": fields} for fields in expected]
+        assert len(executor._relevant_sub_fields) == 1  # Shared's subfields, collected once
+
+
 @strawberry.type
 class Shelf:
     label: str
