@@ -15,7 +15,7 @@ from models.rooms import Room as RoomModel
 from models.rooms import RoomRole as RoomRoleEnum
 from schema.context import Context
 from schema.types.common import UserError
-from schema.types.issues import Issue
+from schema.types.issues import Issue, Vote
 from schema.types.jira.mapping import RoomJiraMapping
 from schema.types.users import User
 from services.rooms import queries as rooms_queries
@@ -136,8 +136,9 @@ class Room:
         if issues and _selects(info.selected_fields, "votes"):
             # One query for the whole room, without a DataLoader future per issue.
             vote_rows = await rooms_queries.votes_by_issue([issue.db_id for issue in issues])
+            made: dict[tuple[int, str | None], Vote] = {}
             for issue, votes in zip(issues, vote_rows, strict=True):
-                issue.prefetched_votes = issue.visible_votes(votes, info.context.user)
+                issue.prefetched_votes = issue.visible_votes(votes, info.context.user, made)
         return issues
 
     @strawberry.field(description="The room's Jira mapping, or null.")
