@@ -31,6 +31,7 @@ FRONTEND = ROOT / "frontend"
 PLAYWRIGHT = FRONTEND / "node_modules" / ".bin" / "playwright"
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 SCREENSHOTS = Path("/tmp/agilekit-web-screenshots")
+E2E_RESULTS = Path("/tmp/agilekit-e2e-results")
 VITE = (str(FRONTEND / "node_modules" / ".bin" / "vite"),)
 
 
@@ -49,16 +50,21 @@ def app_server() -> Iterator[ServeCommand]:
 
 
 def playwright(url: str, spec: str, **env: str) -> subprocess.CompletedProcess[str]:
-    """`playwright test <spec>` against the app at `url`; `env` reaches the spec."""
+    """`playwright test <spec>` against the app at `url`; `env` reaches the spec. Each spec
+    keeps its failure's trace and screenshots in a directory of its own (Playwright empties
+    its output directory when it starts, so the next spec's run would delete them), and the
+    run's output ends with the page's accessibility snapshot at the failure."""
+    output = E2E_RESULTS / Path(spec).stem.removesuffix(".spec")
     env = {
         **os.environ,
         **env,
+        "AGILEKIT_E2E_OUTPUT": str(output),
         "AGILEKIT_URL": url,
         "AGILEKIT_SCREENSHOTS": str(SCREENSHOTS),
         "CHROMIUM": str(CHROMIUM),
         "CI": "true",  # forbids test.only
     }
-    return subprocess.run(
+    run = subprocess.run(
         [str(PLAYWRIGHT), "test", spec],
         cwd=FRONTEND,
         env=env,
@@ -66,13 +72,16 @@ def playwright(url: str, spec: str, **env: str) -> subprocess.CompletedProcess[s
         text=True,
         timeout=300,
     )
+    for context in sorted(output.glob("*/error-context.md")):
+        run.stdout += f"\n{context}:\n{context.read_text()[-4000:]}"
+    return run
 
 
 @pytest.mark.timeout(360)
 def test_the_whole_flow_in_two_browsers(app_server: ServeCommand) -> None:
     run = playwright(app_server.url, "flow.spec.ts")
     assert run.returncode == 0, (
-        f"{run.stdout[-6000:]}\n{run.stderr[-3000:]}\n{app_server.logs()[-3000:]}"
+        f"{run.stdout[-10000:]}\n{run.stderr[-3000:]}\n{app_server.logs()[-3000:]}"
     )
     assert "1 passed" in run.stdout, run.stdout
     shots = {path.stem for path in SCREENSHOTS.glob("*.png")}
