@@ -4,6 +4,7 @@ import {
   SANDBOX_ADMIN,
   accessibilityProblems,
   checkPage,
+  closeWithEscape,
   fitsItsWidth,
   signIn,
 } from './support';
@@ -167,8 +168,9 @@ test('a facilitator and a voter estimate a Jira sprint in the browser', async ({
     const trigger = facilitator.getByRole('button', { name: 'Jira settings' });
     await trigger.focus();
     await facilitator.keyboard.press('Enter');
-    await expect(facilitator.getByRole('dialog', { name: 'Jira settings' })).toBeVisible();
-    await facilitator.keyboard.press('Escape');
+    const dialog = facilitator.getByRole('dialog', { name: 'Jira settings' });
+    await expect(dialog).toBeVisible();
+    await closeWithEscape(facilitator, dialog);
     await expect(trigger).toBeFocused(); // focus comes back to where it was
   });
 
@@ -182,8 +184,7 @@ test('a facilitator and a voter estimate a Jira sprint in the browser', async ({
       const box = await dialog.boundingBox();
       expect(box && box.x >= 0 && box.x + box.width <= 360, `${name} within 360 px`).toBe(true);
       await fitsItsWidth(facilitator);
-      await facilitator.keyboard.press('Escape');
-      await expect(dialog).toBeHidden();
+      await closeWithEscape(facilitator, dialog);
     }
     await checkPage(facilitator, 'room-360px');
     await facilitator.setViewportSize({ width: 1280, height: 720 });

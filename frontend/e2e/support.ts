@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 
 const require = createRequire(import.meta.url);
 const AXE = require.resolve('axe-core/axe.min.js');
@@ -62,4 +62,17 @@ export async function fitsItsWidth(page: Page): Promise<void> {
     () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
   );
   expect(overflow, 'horizontal overflow in px').toBeLessThanOrEqual(0);
+}
+
+/**
+ * Escape closes `dialog`. Radix starts listening for Escape in an effect after the dialog is
+ * painted; until then a toast still on screen is the top layer and takes the key (a loaded
+ * machine widens that window). So press again until the dialog is gone: one that never
+ * closes still fails.
+ */
+export async function closeWithEscape(page: Page, dialog: Locator): Promise<void> {
+  await expect(async () => {
+    await page.keyboard.press('Escape');
+    await expect(dialog).toBeHidden({ timeout: 1_000 });
+  }).toPass({ timeout: 15_000 });
 }
