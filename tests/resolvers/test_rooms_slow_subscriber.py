@@ -63,7 +63,7 @@ class AudienceBus(MemoryBus):
     """Records, for each event published, how many subscriptions of its room would get it."""
 
     def __init__(self) -> None:
-        super().__init__(queue_size=3)
+        super().__init__()
         self.audience: list[tuple[str, str | None, int]] = []
 
     async def publish(self, room_id: str, event: dict[str, object]) -> None:
