@@ -24,9 +24,9 @@ from web.graphiql import ASSETS_DIR
 from web.graphql_view import GraphQLView
 from web.health import healthz, readyz
 from web.jira_callback import jira_callback
-from web.jira_webhooks import jira_webhook_endpoint
+from web.jira_webhooks import JiraWebhookReceiver
 from web.metrics import metrics_endpoint
-from web.middleware import BodySizeLimitMiddleware, RequestIdMiddleware
+from web.middleware import BodySizeLimitMiddleware, DirectRoute, RequestIdMiddleware
 from web.web_app import WebApp
 from wiring import build_runtime, start_runtime
 
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     configure_logging(settings.log_level, settings.log_json)
     runtime = build_runtime(settings)
     graphql = GraphQLView(build_schema(settings), runtime)
+    webhooks = JiraWebhookReceiver(runtime)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -61,7 +62,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/integrations/jira/callback", jira_callback, methods=["GET"]),
-        Route("/webhooks/jira", jira_webhook_endpoint(), methods=["POST"]),
+        Route("/webhooks/jira", webhooks, methods=["POST"]),  # its POSTs come by DirectRoute
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Mount(
@@ -87,6 +88,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         lifespan=lifespan,
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(  # Jira's bursts: thousands of small requests (web/jira_webhooks.py)
+                DirectRoute, method="POST", path="/webhooks/jira", endpoint=webhooks
+            ),
             Middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes),
             Middleware(
                 CORSMiddleware,

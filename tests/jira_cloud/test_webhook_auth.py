@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import time
 
 import jwt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jira_cloud.webhook_auth import WebhookAuthError, verify_webhook_jwt
 
@@ -73,3 +77,177 @@ def test_missing_or_malformed_header_is_refused(header: str | None) -> None:
 
 def test_aud_is_not_required() -> None:
     assert verify_webhook_jwt(bearer(claims(aud="whatever")), SECRET)
+
+
+# The verifier against PyJWT's general decoder, given the same arguments: never more lenient,
+# and the same answer for every token in the shape Jira sends.
+
+OTHER_SECRET = "not-the-client-secret-" + "fedcba9876543210" * 3
+TIME_CLAIMS = ("exp", "iat", "nbf")
+# Seconds from now, far enough from the leeway's edges that the two checks, a moment apart,
+# see the same side of them.
+OFFSETS = st.sampled_from([-3600, -90, -30, 0, 30, 90, 3600])
+NUMERIC = st.one_of(OFFSETS, OFFSETS.map(lambda t: t + 0.5))
+ODD = st.one_of(
+    st.none(), st.booleans(), st.text(max_size=5), st.just("1"), st.lists(st.integers(), max_size=2)
+)
+
+
+def segment(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def forge(header: dict[str, object], body: dict[str, object], secret: str) -> str:
+    """A compact token with any header, signed with HS256 over what it says; numeric time
+    claims count from now."""
+    now = int(time.time())
+    body = {
+        claim: now + value
+        if claim in TIME_CLAIMS and isinstance(value, int | float) and not isinstance(value, bool)
+        else value
+        for claim, value in body.items()
+    }
+    signing_input = f"{segment(json.dumps(header).encode())}.{segment(json.dumps(body).encode())}"
+    mac = hmac.new(secret.encode(), signing_input.encode(), hashlib.sha256).digest()
+    return f"{signing_input}.{segment(mac)}"
+
+
+def pyjwt_claims(token: str, issuer: str | None) -> dict[str, object] | None:
+    try:
+        return jwt.decode(
+            token,
+            SECRET,
+            algorithms=["HS256"],
+            options={"require": ["exp"], "verify_aud": False},
+            leeway=60,
+            issuer=issuer,
+        )
+    except jwt.PyJWTError:
+        return None
+
+
+def our_claims(token: str, issuer: str | None) -> dict[str, object] | None:
+    try:
+        return verify_webhook_jwt(f"Bearer {token}", SECRET, expected_issuer=issuer)
+    except WebhookAuthError:
+        return None
+
+
+jira_claims = st.fixed_dictionaries(
+    {"exp": NUMERIC},
+    optional={
+        "iat": NUMERIC,
+        "nbf": NUMERIC,
+        "iss": st.sampled_from(["client-id", "other"]),
+        "sub": st.text(max_size=8),
+        "jti": st.text(max_size=8),
+        "aud": st.text(max_size=8),
+        "context": st.dictionaries(st.text(max_size=4), st.integers(), max_size=2),
+    },
+)
+jira_headers = st.fixed_dictionaries(
+    {"alg": st.just("HS256")}, optional={"typ": st.just("JWT"), "kid": st.text(max_size=4)}
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    header=jira_headers,
+    body=jira_claims,
+    secret=st.sampled_from([SECRET, OTHER_SECRET]),
+    issuer=st.sampled_from([None, "client-id"]),
+)
+def test_same_answer_as_pyjwt_for_tokens_shaped_like_jiras(
+    header: dict[str, object], body: dict[str, object], secret: str, issuer: str | None
+) -> None:
+    token = forge(header, body, secret)
+    assert our_claims(token, issuer) == pyjwt_claims(token, issuer)
+
+
+def mangled(token: str, how: int, where: int) -> str:
+    parts = token.split(".")
+    part = parts[where]
+    if how == 0 and part:  # one character changed
+        part = ("A" if part[0] != "A" else "B") + part[1:]
+    elif how == 1:  # padding
+        part += "="
+    elif how == 2:  # a character outside the alphabet
+        part = part[:1] + "!" + part[1:]
+    elif how == 3:  # a segment dropped
+        return ".".join(parts[:where] + parts[where + 1 :])
+    parts[where] = part
+    return ".".join(parts)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    header=st.one_of(
+        jira_headers,
+        st.fixed_dictionaries(
+            {"alg": st.sampled_from(["HS256", "HS512", "none", "RS256", "hs256", ""])},
+            optional={
+                "kid": st.one_of(st.text(max_size=3), st.integers()),
+                "crit": st.one_of(st.just(["b64"]), st.lists(st.text(max_size=3), max_size=2)),
+                "b64": st.booleans(),
+            },
+        ),
+    ),
+    body=st.one_of(
+        jira_claims,
+        st.dictionaries(
+            st.sampled_from(["exp", "iat", "nbf", "iss", "sub", "jti"]),
+            st.one_of(NUMERIC, ODD),
+            max_size=5,
+        ),
+    ),
+    secret=st.sampled_from([SECRET, OTHER_SECRET, ""]),
+    mangle=st.one_of(st.none(), st.tuples(st.integers(0, 3), st.integers(0, 2))),
+    issuer=st.sampled_from([None, "client-id"]),
+)
+def test_never_accepts_a_token_pyjwt_refuses(
+    header: dict[str, object],
+    body: dict[str, object],
+    secret: str,
+    mangle: tuple[int, int] | None,
+    issuer: str | None,
+) -> None:
+    token = forge(header, body, secret)
+    if mangle is not None:
+        token = mangled(token, *mangle)
+    ours = our_claims(token, issuer)
+    if ours is not None:
+        assert ours == pyjwt_claims(token, issuer)
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "e30.e30.",  # {} . {} . no signature
+        "." * 2,
+        "a.b.c.d",
+        "x" * 9000,
+        "\u00e9yJ.e30.abc",
+    ],
+)
+def test_malformed_tokens_are_refused(token: str) -> None:
+    with pytest.raises(WebhookAuthError):
+        verify_webhook_jwt(f"Bearer {token}", SECRET)
+
+
+def test_a_signature_with_stray_bits_is_refused() -> None:
+    token = forge({"alg": "HS256"}, claims(), SECRET)
+    head, body, mac = token.split(".")
+    # The last character of a 43-character segment holds 2 bits of padding: set them.
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(mac[-1])
+    stray = f"{head}.{body}.{mac[:-1]}{alphabet[last ^ 1]}"
+    assert stray != token and base64.urlsafe_b64decode(stray.split(".")[2] + "=") == (
+        base64.urlsafe_b64decode(mac + "=")
+    )
+    with pytest.raises(WebhookAuthError):
+        verify_webhook_jwt(f"Bearer {stray}", SECRET)
+
+
+def test_an_empty_secret_verifies_nothing() -> None:
+    with pytest.raises(WebhookAuthError):
+        verify_webhook_jwt(f"Bearer {forge({'alg': 'HS256'}, claims(), '')}", "")

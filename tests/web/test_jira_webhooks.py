@@ -12,8 +12,6 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from starlette.applications import Starlette
-from starlette.routing import Route
 
 from core.group_commit import GroupCommit
 from core.settings import Settings
@@ -21,7 +19,7 @@ from models.jira import JiraWebhookDelivery
 from services.jira.webhooks.inbox import store_deliveries
 from services.runtime import Runtime
 from tests.support import ServerProcess
-from web.jira_webhooks import jira_webhook_endpoint
+from web.jira_webhooks import JiraWebhookReceiver
 
 pytestmark = pytest.mark.usefixtures("database_url")
 
@@ -137,10 +135,7 @@ async def test_a_bad_identifier_is_a_400(info_server: ServerProcess) -> None:
 
 async def test_concurrent_deliveries_are_stored_together_each_once() -> None:
     inbox = GroupCommit(store_deliveries)
-    app = Starlette(
-        routes=[Route("/webhooks/jira", jira_webhook_endpoint(inbox), methods=["POST"])]
-    )
-    app.state.runtime = Runtime(settings=Settings(agilekit_env="development"))
+    app = JiraWebhookReceiver(Runtime(settings=Settings(agilekit_env="development")), inbox)
     identifiers = [f"grouped-{uuid.uuid4().hex}" for _ in range(12)]
     body = json.dumps(issue_updated()).encode()
     transport = httpx.ASGITransport(app=app)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from websockets.typing import Origin
 from tests.support import ServerProcess
 from tests.web import tokens
 from tests.web.conftest import APP_ORIGIN, SMALL_BODY_LIMIT
+from web.middleware import DirectRoute
 
 QUERY = "{ viewer { email } }"
 
@@ -116,3 +118,51 @@ async def test_log_lines_are_json_with_the_request_id_and_no_bearer_token(
     assert lines and all({"ts", "level", "logger", "request_id", "msg"} <= set(x) for x in lines)
     assert any(line["request_id"] == request_id for line in lines), lines[-5:]
     assert token not in logs
+
+
+async def test_webhooks_take_the_direct_route_and_keep_their_request_id(
+    http: httpx.AsyncClient,
+) -> None:
+    """POST /webhooks/jira skips the body limit (it caps its own body, at 256 KB) but not the
+    request id."""
+    assert SMALL_BODY_LIMIT < 200_000
+    big = b'{"pad": "' + b"x" * 200_000 + b'"}'
+    posted = await http.post(
+        "/webhooks/jira", content=big, headers={"x-request-id": "webhook-request-1"}
+    )
+    assert posted.status_code == 401  # its own check, not the body limit's 413
+    assert posted.headers["x-request-id"] == "webhook-request-1"
+    assert posted.json() == {"error": "unauthorized"}
+
+
+async def direct_route_calls(method: str, path: str, root_path: str = "") -> list[str]:
+    called: list[str] = []
+
+    def app(name: str) -> Any:
+        async def asgi(scope: dict, receive: object, send: object) -> None:
+            called.append(name)
+
+        return asgi
+
+    route = DirectRoute(app("router"), method="POST", path="/hook", endpoint=app("endpoint"))
+    scope = {"type": "http", "method": method, "path": path, "root_path": root_path}
+    await route(scope, None, None)  # type: ignore[arg-type]
+    return called
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "root_path", "reaches"),
+    [
+        ("POST", "/hook", "", "endpoint"),
+        ("GET", "/hook", "", "router"),
+        ("OPTIONS", "/hook", "", "router"),
+        ("POST", "/hook/", "", "router"),
+        ("POST", "/hooks", "", "router"),
+        ("POST", "/api/hook", "/api", "endpoint"),
+        ("POST", "/api/hook", "", "router"),
+    ],
+)
+async def test_direct_route_takes_only_its_method_and_path(
+    method: str, path: str, root_path: str, reaches: str
+) -> None:
+    assert await direct_route_calls(method, path, root_path) == [reaches]

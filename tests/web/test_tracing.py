@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 import httpx
 import jwt
 import pytest
-from starlette.applications import Starlette
-from starlette.routing import Route
 
 from core.jobs import InProcessJobQueue
 from core.settings import Settings
@@ -24,7 +22,7 @@ from models.jira import JiraWebhookDelivery
 from services.runtime import Runtime
 from tests.services.jira.webhooks.test_inbox import update, world
 from tests.tracing_support import leaked, recording
-from web.jira_webhooks import jira_webhook_endpoint
+from web.jira_webhooks import JiraWebhookReceiver
 from wiring import build_runtime, start_runtime
 
 pytestmark = pytest.mark.usefixtures("database_url")
@@ -33,9 +31,7 @@ pytestmark = pytest.mark.usefixtures("database_url")
 async def post_delivery(
     runtime: Runtime, body: dict, token: str, identifier: str | None = None
 ) -> httpx.Response:
-    app = Starlette(routes=[Route("/webhooks/jira", jira_webhook_endpoint(), methods=["POST"])])
-    app.state.runtime = runtime
-    transport = httpx.ASGITransport(app=app)
+    transport = httpx.ASGITransport(app=JiraWebhookReceiver(runtime))
     async with httpx.AsyncClient(transport=transport, base_url="http://agilekit.test") as http:
         return await http.post(
             "/webhooks/jira",

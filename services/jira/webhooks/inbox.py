@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
 from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.exceptions import DBConnectionError
@@ -141,16 +142,28 @@ class DeliveryRow:
 
 def prepare_delivery(identifier: str, payload: dict[str, Any]) -> DeliveryRow:
     """MalformedDelivery when the payload cannot be stored even made storable."""
-    payload = storable_payload(payload)
+    return delivery_row(identifier, storable_payload(payload))
+
+
+def delivery_row(identifier: str, payload: dict[str, Any]) -> DeliveryRow:
+    """The row of a payload already storable (storable_payload, or body.read_payload)."""
     matched = payload.get("matchedWebhookIds") or []
     return DeliveryRow(
         identifier=identifier,
         site_url=site_url_of(payload),
         event=str(payload.get("webhookEvent") or "")[:64],
-        matched_webhook_ids=json.dumps(matched if isinstance(matched, list) else []),
-        payload=json.dumps(payload),
+        matched_webhook_ids=json_text(matched if isinstance(matched, list) else []),
+        payload=json_text(payload),
         timestamp_ms=timestamp_ms(payload),
     )
+
+
+def json_text(value: Any) -> str:
+    """orjson's text (several times faster); the json module's for integers beyond 64 bits."""
+    try:
+        return orjson.dumps(value).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(value)
 
 
 async def store_delivery(identifier: str, payload: dict[str, Any]) -> tuple[int, bool]:
