@@ -152,3 +152,30 @@ async def test_concurrent_deliveries_are_stored_together_each_once() -> None:
     assert inbox.groups < len(identifiers) + len(again)  # some went together
     rows = await JiraWebhookDelivery.filter(identifier__in=identifiers).order_by("id")
     assert sorted(row.identifier for row in rows) == sorted(identifiers)  # each stored once
+
+
+async def test_a_streamed_body_over_the_cap_is_refused_unstored() -> None:
+    """No Content-Length to refuse by: the receiver counts what arrives (it sits ahead of the
+    app's body limit, web/middleware.py's DirectRoute)."""
+    app = JiraWebhookReceiver(Runtime(settings=Settings(agilekit_env="development")))
+    identifier = f"streamed-{uuid.uuid4().hex}"
+    head = json.dumps(issue_updated())[:-1].encode() + b', "pad": "'
+
+    async def chunks() -> Any:
+        yield head
+        for _ in range(40):  # 40 chunks of 8 KB: past MAX_WEBHOOK_BYTES (256 KB)
+            yield b"x" * 8192
+        yield b'"}'
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://agilekit.test") as http:
+        refused = await http.post(
+            "/webhooks/jira", content=chunks(), headers=signed_headers(identifier)
+        )
+        small = await http.post(
+            "/webhooks/jira",
+            content=json.dumps(issue_updated()).encode(),
+            headers=signed_headers(identifier),
+        )
+    assert refused.status_code == 413 and refused.json() == {"error": "body too large"}
+    assert small.status_code == 200 and small.json() == {"ok": True, "duplicate": False}
