@@ -35,6 +35,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -42,6 +43,7 @@ import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -308,11 +310,17 @@ def cpu_seconds(process: subprocess.Popen[bytes] | None) -> float:
 
 def start_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
     """`agilekit worker`: the jobs run in their own process, as in production."""
+    profile_to = os.environ.get("PROFILE_WORKER")  # the burst's first 8 s, folded stacks
+    spy = shutil.which(
+        "py-spy", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    )
+    if profile_to and spy is None:
+        raise SystemExit("PROFILE_WORKER needs py-spy: .venv/bin/pip install py-spy")
     command = [sys.executable, "-m", "cli", "worker"]
     worker = subprocess.Popen(command, cwd=ROOT, env={**os.environ, **env})
-    if profile_to := os.environ.get("PROFILE_WORKER"):  # the burst's first 8 s, folded stacks
-        spy = ["py-spy", "record", "-p", str(worker.pid), "-d", "8", "-r", "200", "-f", "raw"]
-        subprocess.Popen([*spy, "-o", profile_to])
+    if profile_to and spy is not None:
+        sampling = [spy, "record", "-p", str(worker.pid), "-d", "8", "-r", "200", "-f", "raw"]
+        subprocess.Popen([*sampling, "-o", profile_to])
     return worker
 
 
@@ -323,12 +331,15 @@ async def main(args: argparse.Namespace) -> None:
         mapping, room_id = await seed(args.issues)
         events, final = plan(args.deliveries, list(mapping), rng)
         env = app_env(database_url, **({"REDIS_URL": REDIS_URL} if args.redis else {}))
-        server = Uvicorn("app:create_app", env, profile_to=os.environ.get("PROFILE_SERVER")).start()
-        worker = start_worker(env) if args.redis else None
-        # --watch-elsewhere: the subscriber on a second server process (as behind a load
-        # balancer), so the burst's acknowledgements do not share its event loop.
-        watch = Uvicorn("app:create_app", env).start() if args.watch_elsewhere else server
-        try:
+        server = Uvicorn("app:create_app", env, profile_to=os.environ.get("PROFILE_SERVER"))
+        worker: subprocess.Popen[bytes] | None = None
+        watch = server
+        try:  # started inside: one that fails to start stops the others (and frees the database)
+            server.start()
+            worker = start_worker(env) if args.redis else None
+            # --watch-elsewhere: the subscriber on a second server process (as behind a load
+            # balancer), so the burst's acknowledgements do not share its event loop.
+            watch = Uvicorn("app:create_app", env).start() if args.watch_elsewhere else server
             idle_stop = asyncio.Event()
             idle_task = asyncio.create_task(probe_healthz(server, idle_stop))
             await asyncio.sleep(1)
