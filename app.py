@@ -4,7 +4,6 @@ web app at / when it is built."""
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -15,6 +14,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 
+from core.gc_policy import tune_gc
 from core.logging import configure_logging
 from core.settings import Settings, get_settings
 from models.database import close_db, init_db
@@ -102,14 +102,3 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.runtime = runtime
     return app
-
-
-def tune_gc() -> None:
-    """Start-up objects live for good: freeze them out of every GC pass. Fewer, larger young
-    collections keep full passes over hundreds of live subscriptions rare (each one stalls
-    every websocket of the process; see bench/fanout.py). A middle generation collected every
-    10 young passes stays small: at 50, the ~1.5 M objects of 500 new subscriptions piled up
-    in it and its one pass stalled the process for ~0.9 s (fan-out with 500 viewers: p99
-    0.96 s; now ~0.25 s)."""
-    gc.freeze()
-    gc.set_threshold(50_000, 10, 100)

@@ -27,6 +27,7 @@ import httpx
 import redis.asyncio as aioredis
 
 from core.bus import make_bus
+from core.gc_policy import tune_gc
 from core.jobs import open_job_queue
 from core.settings import Settings, get_settings
 from core.tracing import SERVER_SERVICE, WORKER_SERVICE, start_tracing
@@ -162,6 +163,7 @@ async def _worker_startup(ctx: dict[str, Any]) -> None:
     if ctx.get("metrics_address"):  # agilekit worker --metrics-port
         host, port = ctx["metrics_address"]
         await serve_metrics(ctx["runtime"], host, port, ctx["runtime_stack"])
+    tune_gc()
 
 
 async def _worker_shutdown(ctx: dict[str, Any]) -> None:
