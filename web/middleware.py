@@ -17,9 +17,9 @@ LARGE_REQUEST_BYTES = 256 * 1024
 
 def collect_request_garbage() -> None:
     """Call once a large request is done. graphql-core's validation leaves reference cycles
-    that hold the document and its text, and core/gc_policy.py makes young collections rare: unique
-    large queries piled up (200 of 900 KB: +150 MB, kept). Collecting before the request ends
-    would instead promote its live objects to an older, rarer generation."""
+    that hold the document and its text, and core/gc_policy.py makes young collections rare:
+    unique large queries piled up (200 of 900 KB: +150 MB, kept). Collecting before the request
+    ends would instead promote its live objects to an older, rarer generation."""
     gc.collect(0)
 
 

@@ -6,9 +6,8 @@ cannot hold anyway (NaN, ±Infinity, lone surrogates), so a body it accepts need
 storable walk (inbox.storable_payload) only when it holds an escaped NUL, and otherwise only the
 depth check. What orjson refuses or might change (a byte-order mark; integers beyond 64 bits,
 which it reads as floats, so any run of 19 digits) is read by the json module as before and
-walked in full. Both ways
-give the same object (tests/services/jira/webhooks/test_body.py checks it against the json
-module's reading).
+walked in full. Both ways give the same object (tests/services/jira/webhooks/test_body.py
+checks it against the json module's reading).
 """
 
 from __future__ import annotations
