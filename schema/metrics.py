@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from strawberry.extensions import SchemaExtension
+from strawberry.types import ExecutionContext
 
 from core.metrics import Metrics, operation_name_label, operation_type_label
 
@@ -33,6 +35,31 @@ def manifest_operation_names(documents: Iterable[str]) -> set[str]:
     return names
 
 
+@dataclass(frozen=True, slots=True)
+class OperationLabels:
+    """An operation's bounded labels: its type, its name and its outcome."""
+
+    kind: str
+    name: str
+    outcome: str
+
+
+def operation_labels(context: ExecutionContext, metrics: Metrics) -> OperationLabels:
+    """The labels of an operation that has ended (metrics and its span share them)."""
+    try:
+        kind = operation_type_label(context.operation_type.value)
+    except RuntimeError:  # no document: it did not parse
+        kind = "unknown"
+    name = operation_name_label(metrics.operation_names, context.operation_name)
+    if context.pre_execution_errors:
+        outcome = REFUSED
+    elif context.result is not None and context.result.errors:
+        outcome = ERROR
+    else:
+        outcome = OK
+    return OperationLabels(kind, name, outcome)
+
+
 class OperationMetrics(SchemaExtension):
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
@@ -43,18 +70,8 @@ class OperationMetrics(SchemaExtension):
         )
         if metrics is None:
             return
-        try:
-            kind = operation_type_label(context.operation_type.value)
-        except RuntimeError:  # no document: it did not parse
-            kind = "unknown"
-        name = operation_name_label(metrics.operation_names, context.operation_name)
-        result = context.result
-        if context.pre_execution_errors:
-            outcome = REFUSED
-        elif result is not None and result.errors:
-            outcome = ERROR
-        else:
-            outcome = OK
-        metrics.graphql_operations.labels(kind, name, outcome).inc()
-        if kind != "subscription":
-            metrics.graphql_duration.labels(kind, name).observe(time.perf_counter() - started)
+        labels = operation_labels(context, metrics)
+        metrics.graphql_operations.labels(labels.kind, labels.name, labels.outcome).inc()
+        if labels.kind != "subscription":
+            elapsed = time.perf_counter() - started
+            metrics.graphql_duration.labels(labels.kind, labels.name).observe(elapsed)

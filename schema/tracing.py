@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from opentelemetry.trace import SpanKind, Status, StatusCode, Tracer
 from strawberry.extensions import SchemaExtension
 
-from core.metrics import Metrics, operation_name_label, operation_type_label
-from schema.metrics import ERROR, OK, REFUSED
+from core.metrics import Metrics
+from schema.metrics import OK, operation_labels
 
 
 class OperationTracing(SchemaExtension):
@@ -33,22 +33,11 @@ class OperationTracing(SchemaExtension):
             set_status_on_exception=False,
         ) as span:
             yield
-            context = self.execution_context
-            try:
-                kind = operation_type_label(context.operation_type.value)
-            except RuntimeError:  # no document: it did not parse
-                kind = "unknown"
             metrics: Metrics = runtime.metrics  # type: ignore[union-attr]
-            name = operation_name_label(metrics.operation_names, context.operation_name)
-            if context.pre_execution_errors:
-                outcome = REFUSED
-            elif context.result is not None and context.result.errors:
-                outcome = ERROR
-            else:
-                outcome = OK
-            span.update_name(f"graphql {kind} {name}")
-            span.set_attribute("graphql.operation.type", kind)
-            span.set_attribute("graphql.operation.name", name)
-            span.set_attribute("agilekit.graphql.outcome", outcome)
-            if outcome != OK:
-                span.set_status(Status(StatusCode.ERROR, outcome))
+            labels = operation_labels(self.execution_context, metrics)
+            span.update_name(f"graphql {labels.kind} {labels.name}")
+            span.set_attribute("graphql.operation.type", labels.kind)
+            span.set_attribute("graphql.operation.name", labels.name)
+            span.set_attribute("agilekit.graphql.outcome", labels.outcome)
+            if labels.outcome != OK:
+                span.set_status(Status(StatusCode.ERROR, labels.outcome))
