@@ -10,8 +10,10 @@ each goal next to its figure, and the exit status is 0 unless a bench crashed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -37,7 +39,8 @@ BENCHES: list[tuple[str, list[str]]] = [
     ("abuse", []),
     ("web_app", []),
 ]
-TIMEOUT_S = 900
+TIMEOUT_S = 900  # BENCH_TIMEOUT_S overrides it
+CLEANUP_S = 60.0  # for an interrupted bench to stop its servers and drop its scratch data
 
 
 def run(name: str, args: list[str], out: Path) -> dict[str, object]:
@@ -48,17 +51,15 @@ def run(name: str, args: list[str], out: Path) -> dict[str, object]:
     started = time.monotonic()
     print(f"== {label}", flush=True)
     with log.open("w") as output:
-        try:
-            status = subprocess.run(
-                [sys.executable, "-m", f"bench.{name}", *args],
-                cwd=ROOT,
-                env={**os.environ, SUMMARY_ENV: str(figures_file)},
-                stdout=output,
-                stderr=subprocess.STDOUT,
-                timeout=TIMEOUT_S,
-            ).returncode
-        except subprocess.TimeoutExpired:
-            status = -1
+        bench = subprocess.Popen(
+            [sys.executable, "-m", f"bench.{name}", *args],
+            cwd=ROOT,
+            env={**os.environ, SUMMARY_ENV: str(figures_file)},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its servers and worker with it, to stop them together
+        )
+        status = finish(bench, float(os.environ.get("BENCH_TIMEOUT_S", TIMEOUT_S)))
     seconds = time.monotonic() - started
     print(log.read_text()[-3000:], flush=True)
     lines = figures_file.read_text().splitlines() if figures_file.exists() else []
@@ -69,6 +70,24 @@ def run(name: str, args: list[str], out: Path) -> dict[str, object]:
         "log": str(log.relative_to(ROOT) if log.is_relative_to(ROOT) else log),
         "figures": [json.loads(line) for line in lines],
     }
+
+
+def finish(bench: subprocess.Popen[bytes], timeout_s: float) -> int:
+    """The bench's exit status; -1 when it ran past `timeout_s`. Then the bench gets SIGINT, so
+    its own clean-up runs (its servers stopped, its scratch database and Redis keys dropped);
+    whatever of its session is left after that, or after CLEANUP_S, is killed."""
+    try:
+        return bench.wait(timeout_s)
+    except subprocess.TimeoutExpired:
+        pass
+    print(f"  timed out after {timeout_s:.0f} s: interrupting it", flush=True)
+    bench.send_signal(signal.SIGINT)
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        bench.wait(CLEANUP_S)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(bench.pid, signal.SIGKILL)  # its own session (start_new_session)
+    bench.wait()
+    return -1
 
 
 def commit() -> str:

@@ -378,6 +378,7 @@ async def main(args: argparse.Namespace) -> None:
             if watch is not server:
                 watch.stop()
             if worker is not None:
+                worker.send_signal(signal.SIGCONT)  # a stopped worker (--backlog) cannot end
                 worker.terminate()
                 worker.wait(10)
                 await drop_redis_keys(env["REDIS_PREFIX"])
