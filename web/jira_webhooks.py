@@ -49,7 +49,6 @@ MAX_WEBHOOK_BYTES = 256 * 1024
 IDENTIFIER_HEADER = b"x-atlassian-webhook-identifier"
 _IDENTIFIER = re.compile(r"[\x21-\x7e]{1,128}")
 STORED, DUPLICATE, REFUSED = "stored", "duplicate", "refused"  # agilekit_webhook_deliveries_total
-_ACKNOWLEDGED = {True: b'{"ok":true,"duplicate":false}', False: b'{"ok":true,"duplicate":true}'}
 
 Inbox = GroupCommit[DeliveryRow, tuple[int, bool]]
 
@@ -117,11 +116,12 @@ class JiraWebhookReceiver:
         except MalformedDelivery as exc:
             return _malformed(str(exc))
         delivery_id, created = await self._inbox.submit(row)
+        body = orjson.dumps({"ok": True, "duplicate": not created})
         if not created:
-            return _Reply(200, _ACKNOWLEDGED[False], DUPLICATE)
+            return _Reply(200, body, DUPLICATE)
         # Its job continues this trace (the traceparent is not a job argument).
         await self._runtime.trace_carrier.save(trace_subject(delivery_id))
-        return _Reply(200, _ACKNOWLEDGED[True], STORED, delivery_id)
+        return _Reply(200, body, STORED, delivery_id)
 
 
 async def _read_capped(receive: Receive) -> bytes | None:

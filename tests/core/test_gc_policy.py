@@ -25,5 +25,4 @@ def test_tune_gc_freezes_start_up_and_makes_collections_rarer() -> None:
     )
     state = json.loads(done.stdout)
     assert state["threshold"] == [YOUNG_THRESHOLD, MIDDLE_EVERY, OLD_EVERY]
-    assert YOUNG_THRESHOLD > 700 and OLD_EVERY > 10  # rarer than CPython's defaults
     assert state["frozen"] >= 1000  # the start-up objects, out of every pass

@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from services.jira.webhooks.inbox import MAX_PAYLOAD_DEPTH, MalformedDelivery, storable_payload
+from services.jira.webhooks.inbox import MalformedDelivery, check_depth, storable_payload
 
 _LONG_DIGITS = re.compile(rb"[0-9]{19}")  # an integer orjson might not read exactly (beyond i64)
 _ESCAPED_NUL = b"\\u0000"  # the only way a NUL can be in valid JSON text
@@ -34,7 +34,7 @@ def read_payload(body: bytes) -> dict[str, Any]:
         else:
             if _ESCAPED_NUL in body:
                 return storable_payload(_object(payload))
-            return _within_depth(_object(payload))
+            return check_depth(_object(payload))
     try:
         payload = json.loads(body, parse_constant=_no_constants)
     except RecursionError:
@@ -47,19 +47,6 @@ def read_payload(body: bytes) -> dict[str, Any]:
 def _object(payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise MalformedDelivery("expected a JSON object")
-    return payload
-
-
-def _within_depth(payload: dict[str, Any]) -> dict[str, Any]:
-    """`payload`, after checking (without recursion) that it nests at most MAX_PAYLOAD_DEPTH
-    levels; only containers are visited."""
-    stack: list[tuple[Any, int]] = [(payload, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_PAYLOAD_DEPTH:
-            raise MalformedDelivery(f"the payload nests deeper than {MAX_PAYLOAD_DEPTH} levels")
-        children = node.values() if isinstance(node, dict) else node
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return payload
 
 

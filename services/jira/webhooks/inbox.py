@@ -73,7 +73,7 @@ def storable_payload(payload: dict[str, Any]) -> dict[str, Any]:
     while stack:
         source, target, depth = stack.pop()
         if depth > MAX_PAYLOAD_DEPTH:
-            raise MalformedDelivery(f"the payload nests deeper than {MAX_PAYLOAD_DEPTH} levels")
+            raise _too_deep()
         items = source.items() if isinstance(source, dict) else enumerate(source)
         for key, value in items:
             if isinstance(value, dict | list):
@@ -87,6 +87,23 @@ def storable_payload(payload: dict[str, Any]) -> dict[str, Any]:
             else:
                 target.append(value)
     return root
+
+
+def check_depth(payload: dict[str, Any]) -> dict[str, Any]:
+    """`payload`, once known to nest at most MAX_PAYLOAD_DEPTH levels (storable_payload's
+    limit, for a payload that needs no other change); only containers are visited."""
+    stack: list[tuple[Any, int]] = [(payload, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_PAYLOAD_DEPTH:
+            raise _too_deep()
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+    return payload
+
+
+def _too_deep() -> MalformedDelivery:
+    return MalformedDelivery(f"the payload nests deeper than {MAX_PAYLOAD_DEPTH} levels")
 
 
 def _storable_scalar(value: Any) -> Any:
