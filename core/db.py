@@ -43,11 +43,15 @@ async def fetch_models(model: type[M], sql: str, *params: Any) -> list[M]:
     """Instances of `model` from a hand-written SELECT of its table's columns, with `$1`-style
     parameters on SQLite too. For hot paths (the lookups every request makes, an import's read
     back): there the ORM's query building costs as much as the round trip."""
-    connection = model._meta.db
+    rows = await fetch_rows(model._meta.db, sql, *params)
+    return [model._init_from_db(**row) for row in rows]
+
+
+async def fetch_rows(connection: BaseDBAsyncClient, sql: str, *params: Any) -> list[dict[str, Any]]:
+    """The rows of a hand-written statement as dicts, with `$1`-style parameters on SQLite too."""
     if is_sqlite(connection):
         sql = _NUMBERED.sub(r"?\1", sql)
-    rows = await connection.execute_query_dict(sql, list(params))
-    return [model._init_from_db(**row) for row in rows]
+    return await connection.execute_query_dict(sql, list(params))
 
 
 def placeholders(count: int, first: int = 1) -> str:

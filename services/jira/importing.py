@@ -16,7 +16,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.bus import RoomBus
-from core.db import fetch_models, is_sqlite, placeholders
+from core.db import fetch_models, fetch_rows, is_sqlite, placeholders
 from core.errors import ErrorCode, ServiceError, invalid
 from core.text import storable
 from jira_cloud.adf import adf_to_text
@@ -43,7 +43,7 @@ from services.jira.import_rows import (
 from services.jira.subtasks import parent_key, with_parent
 from services.rooms.events import RoomEventKind, publish_room_event
 from services.rooms.queries import Row
-from services.rooms.rooms import MAX_TITLE, require_issue_room, require_member
+from services.rooms.rooms import MAX_TITLE, lock_room, require_issue_room, require_member
 from services.runtime import Runtime
 
 MAX_KEYS = 100
@@ -54,12 +54,14 @@ _MAPPING_OF_ROOM = "SELECT * FROM room_jira_mappings WHERE room_id = $1 LIMIT 1"
 # joined. Planned as a join, a database without statistics yet (a fresh one; autovacuum analyzes
 # within a minute) looped over every room's links to these Jira issues per room issue: 9 ms for
 # 15 rooms, growing with each room that imports the same sprint.
-_ROOM_LINKS = """SELECT * FROM jira_issue_links
+_KNOWN_LINK_COLUMNS = "id, issue_id, jira_issue_id, jira_updated_at, parent_key"
+_ROOM_LINKS = f"""SELECT {_KNOWN_LINK_COLUMNS} FROM jira_issue_links
 WHERE issue_id = ANY(ARRAY(SELECT id FROM room_issues WHERE room_id = $1))
-  AND cloud_id = $2 AND jira_issue_id IN ({})"""
-_ROOM_LINKS_SQLITE = """SELECT * FROM jira_issue_links
+  AND cloud_id = $2 AND jira_issue_id IN ({{}})"""
+_ROOM_LINKS_SQLITE = f"""SELECT {_KNOWN_LINK_COLUMNS} FROM jira_issue_links
 WHERE issue_id IN (SELECT id FROM room_issues WHERE room_id = $1)
-  AND cloud_id = $2 AND jira_issue_id IN ({})"""
+  AND cloud_id = $2 AND jira_issue_id IN ({{}})"""
+_JIRA_UPDATED_AT = JiraIssueLink._meta.fields_map["jira_updated_at"]
 
 
 @dataclass
@@ -201,6 +203,22 @@ def _description(issue: JiraIssue) -> str | None:
     return with_parent(adf_to_text(issue.description), parent_of(issue))
 
 
+@dataclass(frozen=True, slots=True)
+class _KnownLink:
+    """What a re-import needs of an existing link (a plain row: on 100 links the ORM's models
+    cost more than the query)."""
+
+    id: int
+    issue_id: int
+    jira_updated_at: datetime | None
+    parent_key: str | None
+
+    @classmethod
+    def of(cls, row: Row) -> _KnownLink:
+        updated_at = _JIRA_UPDATED_AT.to_python_value(row["jira_updated_at"])
+        return cls(row["id"], row["issue_id"], updated_at, row["parent_key"])
+
+
 @dataclass
 class _Written:
     """What one side of an upsert wrote: room issue ids by Jira issue id, and the rows of
@@ -223,12 +241,12 @@ async def _upsert(
     cloud_id, now = target.client.cloud_id, datetime.now(UTC)
     async with in_transaction() as connection:
         # The room lock serialises imports (positions, and one link per Jira issue per room).
-        await Room.filter(id=room.id).select_for_update().first()
+        await lock_room(connection, room.id)
         jira_ids = [issue.id for issue in ordered]
         room_links = _ROOM_LINKS_SQLITE if is_sqlite(connection) else _ROOM_LINKS
         sql = room_links.format(placeholders(len(jira_ids), first=3))
-        links = await fetch_models(JiraIssueLink, sql, str(room.id), cloud_id, *jira_ids)
-        existing = {link.jira_issue_id: link for link in links}  # written back by _update
+        links = await fetch_rows(connection, sql, str(room.id), cloud_id, *jira_ids)
+        existing = {row["jira_issue_id"]: _KnownLink.of(row) for row in links}
         fresh = [issue for issue in ordered if issue.id not in existing]
         known = [issue for issue in ordered if issue.id in existing]
         # Re-imports add nothing: no capacity to check (every addition is checked by it).
@@ -240,7 +258,7 @@ async def _upsert(
 
 async def _update(
     connection: BaseDBAsyncClient,
-    existing: dict[str, JiraIssueLink],
+    existing: dict[str, _KnownLink],
     issues: list[JiraIssue],
     now: datetime,
 ) -> _Written:
@@ -255,11 +273,11 @@ async def _update(
         parent = link.parent_key
         # A webhook may have applied a newer state since our fetch: keep it.
         if not (watermark and jira_updated and jira_updated < watermark):
-            fresh.append((link.issue_id, _title(jira_issue), _description(jira_issue)))  # type: ignore[attr-defined]
+            fresh.append((link.issue_id, _title(jira_issue), _description(jira_issue)))
             watermark = jira_updated or watermark
             parent = parent_key(parent_of(jira_issue))
         link_rows.append((link.id, jira_issue.key, jira_issue.url, watermark, parent))
-    ids: dict[str, int] = {issue.id: existing[issue.id].issue_id for issue in issues}  # type: ignore[attr-defined]
+    ids: dict[str, int] = {issue.id: existing[issue.id].issue_id for issue in issues}
     rows = await update_issues_returning(connection, fresh, now)
     kept = set(ids.values()) - {row["id"] for row in rows}  # a newer webhook state stays
     if kept:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from tortoise.functions import Count, Max
+from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.transactions import in_transaction
 
 from core.bus import RoomBus
-from core.db import fetch_models, update_rows
+from core.db import fetch_models, fetch_rows, is_sqlite, update_rows
 from core.errors import ErrorCode, ServiceError, invalid
 from core.text import checked_text
 from models.rooms import Issue, IssueStatus, Room, RoomMember, RoomRole
@@ -274,16 +274,26 @@ async def add_issue(
     return issue
 
 
+_LOCK_ROOM = "SELECT id FROM rooms WHERE id = $1 FOR UPDATE"
+
+
+async def lock_room(connection: BaseDBAsyncClient, room_id: uuid.UUID) -> None:
+    """Lock the room's row until the transaction ends (SQLite has no row locks: its writers
+    are serialised by the database)."""
+    if is_sqlite(connection):
+        return
+    await connection.execute_query(_LOCK_ROOM, [str(room_id)])
+
+
+# Hand-written: on an import's path the ORM's aggregate query cost as much as its round trip.
+_CAPACITY = "SELECT count(*) AS present, max(position) AS last FROM room_issues WHERE room_id = $1"
+
+
 async def require_issue_room(room_id: uuid.UUID, adding: int) -> int:
     """VALIDATION unless `adding` more issues fit the room (call under the room's lock);
     returns the room's last position (0 when it has none), read by the same statement."""
-    row = await (
-        Issue.filter(room_id=room_id)
-        .annotate(present=Count("id"), last=Max("position"))
-        .first()
-        .values("present", "last")
-    )
-    present, last = int(row["present"] or 0) if row else 0, int(row["last"] or 0) if row else 0
+    [row] = await fetch_rows(Issue._meta.db, _CAPACITY, str(room_id))
+    present, last = int(row["present"] or 0), int(row["last"] or 0)
     if present + adding > MAX_ISSUES_PER_ROOM:
         raise ServiceError(
             ErrorCode.NOT_ALLOWED,
