@@ -1,11 +1,11 @@
 """The import's bulk statements: a fixed number whatever the number of issues.
 
-PostgreSQL inserts and updates from arrays (`unnest`) in one statement per table; the import's
-statements return the rows they wrote as plain dicts (the columns of the room read's
-ISSUE_FIELDS and JIRA_LINK_FIELDS): what the import answers with, without a read after the
-commit or a Tortoise model per row. The embedded SQLite default keeps the ORM's bulk_create and
-per-row updates, then reads the rows in the same transaction (in-process: no round trips to
-save).
+PostgreSQL writes from arrays (`unnest`): new issues and their links in one statement, updates
+one statement per table. The statements return the rows they wrote as plain dicts (the columns
+of the room read's ISSUE_FIELDS and JIRA_LINK_FIELDS): what the import answers with, without a
+read after the commit or a Tortoise model per row. The embedded SQLite default keeps the ORM's
+bulk_create and per-row updates, then reads the rows in the same transaction (in-process: no
+round trips to save).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from services.rooms.queries import ISSUE_FIELDS, JIRA_LINK_FIELDS, Row
 
 # (position, title, description)
 IssueRow = tuple[int, str, str | None]
-# (room issue id, connection id, cloud id, Jira issue id, key, url, Jira updated, parent key)
-LinkRow = tuple[int, int, str, str, str, str, datetime | None, str | None]
+# (Jira issue id, key, url, Jira updated, parent key): a new issue's link
+NewLink = tuple[str, str, str, datetime | None, str | None]
 
 
 def _returning(alias: str, names: tuple[str, ...]) -> str:
@@ -33,26 +33,31 @@ def _returning(alias: str, names: tuple[str, ...]) -> str:
 
 _STATS = Issue._meta.fields_map["stats"]  # JSON, which asyncpg hands over as text
 
-_INSERT_ISSUES = f"""
-INSERT INTO room_issues (room_id, position, title, description, status, voting_round,
-                         created_at, updated_at)
-SELECT $1, u.position, u.title, u.description, $5, 0, $6, $6
-FROM unnest($2::int[], $3::varchar[], $4::text[]) WITH ORDINALITY AS u(position, title,
-                                                                       description, n)
-ORDER BY u.n
-{_returning("", ISSUE_FIELDS)}"""
-_INSERT_LINKS = f"""
-INSERT INTO jira_issue_links (issue_id, connection_id, cloud_id, jira_issue_id, "key", url,
-                              jira_updated_at, parent_key, last_synced_at, push_status,
-                              deleted_in_jira, in_sprint)
-SELECT u.issue_id, u.connection_id, u.cloud_id, u.jira_issue_id, u.key, u.url,
-       u.jira_updated_at, u.parent_key, $9, $10, FALSE, TRUE
-FROM unnest($1::bigint[], $2::bigint[], $3::varchar[], $4::varchar[], $5::varchar[],
-            $6::varchar[], $7::timestamptz[], $8::varchar[]) WITH ORDINALITY
-    AS u(issue_id, connection_id, cloud_id, jira_issue_id, key, url, jira_updated_at,
-         parent_key, n)
-ORDER BY u.n
-{_returning("", JIRA_LINK_FIELDS)}"""
+_LINK_PREFIX = "link_"
+# Both inserts in one statement (one round trip): each link joins its issue by position, new
+# and unique in the room (the import holds the room's lock).
+_INSERT_LINKED = f"""
+WITH u AS (
+  SELECT * FROM unnest($2::int[], $3::varchar[], $4::text[], $5::varchar[], $6::varchar[],
+                       $7::varchar[], $8::timestamptz[], $9::varchar[]) WITH ORDINALITY
+    AS u(position, title, description, jira_issue_id, key, url, jira_updated_at, parent_key, n)
+), issues AS (
+  INSERT INTO room_issues (room_id, position, title, description, status, voting_round,
+                           created_at, updated_at)
+  SELECT $1, u.position, u.title, u.description, $10, 0, $11, $11 FROM u ORDER BY u.n
+  {_returning("", ISSUE_FIELDS)}
+), links AS (
+  INSERT INTO jira_issue_links (issue_id, connection_id, cloud_id, jira_issue_id, "key", url,
+                                jira_updated_at, parent_key, last_synced_at, push_status,
+                                deleted_in_jira, in_sprint)
+  SELECT i.id, $12, $13, u.jira_issue_id, u.key, u.url, u.jira_updated_at, u.parent_key, $11,
+         $14, FALSE, TRUE
+  FROM u JOIN issues i ON i.position = u.position ORDER BY u.n
+  {_returning("", JIRA_LINK_FIELDS)}
+)
+SELECT {", ".join(f'i."{name}"' for name in ISSUE_FIELDS)},
+       {", ".join(f'l."{name}" AS "{_LINK_PREFIX}{name}"' for name in JIRA_LINK_FIELDS)}
+FROM issues i JOIN links l ON l.issue_id = i.id"""
 
 _UPDATE_ISSUES = """
 UPDATE room_issues AS i SET title = u.title, description = u.description, updated_at = $4
@@ -81,50 +86,74 @@ def _columns(rows: Sequence[tuple[object, ...]], width: int) -> list[list[object
     return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
 
 
-async def insert_issues(
-    connection: BaseDBAsyncClient, room_id: uuid.UUID, rows: Sequence[IssueRow], now: datetime
-) -> list[Row]:
-    """New room issues (status pending, round 0); their rows in the order of `rows`."""
-    if not rows:
-        return []
+async def insert_linked_issues(
+    connection: BaseDBAsyncClient,
+    room_id: uuid.UUID,
+    issues: Sequence[IssueRow],
+    links: Sequence[NewLink],
+    connection_id: int,
+    cloud_id: str,
+    now: datetime,
+) -> tuple[list[Row], list[Row]]:
+    """New room issues (pending, round 0), each with its link (in `links`' same order: not
+    pushed, in the sprint, synced `now`); the rows of both, the issues' in `issues`' order."""
+    if not issues:
+        return [], []
     if is_sqlite(connection):
-        await Issue.bulk_create(
-            [
-                Issue(
-                    room_id=room_id,
-                    position=position,
-                    title=title,
-                    description=description,
-                    created_at=now,
-                    updated_at=now,
-                )
-                for position, title, description in rows
-            ],
-            using_db=connection,
+        return await _insert_linked_sqlite(
+            connection, room_id, issues, links, connection_id, cloud_id, now
         )
-        positions = [row[0] for row in rows]
-        query = Issue.filter(room_id=room_id, position__in=positions).using_db(connection)
-        written = await query.values(*ISSUE_FIELDS)
-    else:
-        values = [room_id, *_columns(rows, 3), IssueStatus.PENDING.value, now]
-        written = _decoded(await connection.execute_query_dict(_INSERT_ISSUES, values))
-    at = {row["position"]: row for row in written}
-    return [at[position] for position, _, _ in rows]
+    values = [
+        room_id,
+        *_columns(issues, 3),
+        *_columns(links, 5),
+        IssueStatus.PENDING.value,
+        now,
+        connection_id,
+        cloud_id,
+        EstimatePushStatus.NOT_PUSHED.value,
+    ]
+    written = await connection.execute_query_dict(_INSERT_LINKED, values)
+    at: dict[int, Row] = {}
+    link_rows: list[Row] = []
+    for joined in written:
+        issue = {name: joined[name] for name in ISSUE_FIELDS}
+        at[issue["position"]] = issue
+        link_rows.append({name: joined[_LINK_PREFIX + name] for name in JIRA_LINK_FIELDS})
+    return _decoded([at[position] for position, _, _ in issues]), link_rows
 
 
-async def insert_links(
-    connection: BaseDBAsyncClient, rows: Sequence[LinkRow], now: datetime
-) -> list[Row]:
-    """New links (not pushed, in the sprint, not deleted in Jira), synced `now`; their rows."""
-    if not rows:
-        return []
-    if not is_sqlite(connection):
-        values = [*_columns(rows, 8), now, EstimatePushStatus.NOT_PUSHED.value]
-        return await connection.execute_query_dict(_INSERT_LINKS, values)
+async def _insert_linked_sqlite(
+    connection: BaseDBAsyncClient,
+    room_id: uuid.UUID,
+    issues: Sequence[IssueRow],
+    links: Sequence[NewLink],
+    connection_id: int,
+    cloud_id: str,
+    now: datetime,
+) -> tuple[list[Row], list[Row]]:
+    await Issue.bulk_create(
+        [
+            Issue(
+                room_id=room_id,
+                position=position,
+                title=title,
+                description=description,
+                created_at=now,
+                updated_at=now,
+            )
+            for position, title, description in issues
+        ],
+        using_db=connection,
+    )
+    positions = [row[0] for row in issues]
+    query = Issue.filter(room_id=room_id, position__in=positions).using_db(connection)
+    at = {row["position"]: row for row in await query.values(*ISSUE_FIELDS)}
+    written = [at[position] for position, _, _ in issues]
     await JiraIssueLink.bulk_create(
         [
             JiraIssueLink(
-                issue_id=issue_id,
+                issue_id=issue["id"],
                 connection_id=connection_id,
                 cloud_id=cloud_id,
                 jira_issue_id=jira_issue_id,
@@ -134,20 +163,13 @@ async def insert_links(
                 jira_updated_at=jira_updated_at,
                 parent_key=parent_key,
             )
-            for (
-                issue_id,
-                connection_id,
-                cloud_id,
-                jira_issue_id,
-                key,
-                url,
-                jira_updated_at,
-                parent_key,
-            ) in rows
+            for issue, (jira_issue_id, key, url, jira_updated_at, parent_key) in zip(
+                written, links, strict=True
+            )
         ],
         using_db=connection,
     )
-    return await link_rows(connection, [row[0] for row in rows])
+    return written, await link_rows(connection, [issue["id"] for issue in written])
 
 
 async def update_issues(

@@ -34,8 +34,7 @@ from services.jira.browse import jira_call
 from services.jira.clients import client_for_active
 from services.jira.connection import require_connection
 from services.jira.import_rows import (
-    insert_issues,
-    insert_links,
+    insert_linked_issues,
     issue_rows,
     update_issues_returning,
     update_links,
@@ -300,22 +299,18 @@ async def _create(
         (position, _title(issue), _description(issue))
         for position, issue in enumerate(issues, start=last_position + 1)
     ]
-    written = await insert_issues(connection, room.id, rows, now)
-    ids = [row["id"] for row in written]
-    cloud_id = target.client.cloud_id
     links = [
         (
-            issue_id,
-            target.connection_id,
-            cloud_id,
             issue.id,
             issue.key,
             issue.url,
             _parse_updated(issue.updated),
             parent_key(parent_of(issue)),
         )
-        for issue_id, issue in zip(ids, issues, strict=True)
+        for issue in issues
     ]
-    link_rows = await insert_links(connection, links, now)
-    created = {issue.id: issue_id for issue_id, issue in zip(ids, issues, strict=True)}
+    written, link_rows = await insert_linked_issues(
+        connection, room.id, rows, links, target.connection_id, target.client.cloud_id, now
+    )
+    created = {issue.id: row["id"] for row, issue in zip(written, issues, strict=True)}
     return _Written.of(created, written, link_rows)
