@@ -49,14 +49,18 @@ MAX_KEYS = 100
 IMPORT_FIELDS = ("summary", "description", "status", "issuetype", "updated", "parent")
 _ISSUE_KEY = re.compile(r"^[A-Z][A-Z0-9_]+-[1-9][0-9]*$")
 _MAPPING_OF_ROOM = "SELECT * FROM room_jira_mappings WHERE room_id = $1 LIMIT 1"
-# The room's issue ids go in as one array (an InitPlan), so the links are filtered once, never
-# joined. Planned as a join, a database without statistics yet (a fresh one; autovacuum analyzes
-# within a minute) looped over every room's links to these Jira issues per room issue: 9 ms for
-# 15 rooms, growing with each room that imports the same sprint.
 _KNOWN_LINK_COLUMNS = "id, issue_id, jira_issue_id, jira_updated_at, parent_key"
-_ROOM_LINKS = f"""SELECT {_KNOWN_LINK_COLUMNS} FROM jira_issue_links
-WHERE issue_id = ANY(ARRAY(SELECT id FROM room_issues WHERE room_id = $1))
-  AND cloud_id = $2 AND jira_issue_id IN ({{}})"""
+# The room's links first (by the unique issue_id index: at most a room's issues), then those of
+# these Jira issues. Written as one filter, the planner of a table that grew since it was last
+# analyzed (a fresh database; autovacuum catches up within a minute) took every link of the
+# site from the (cloud_id, jira_issue_id) index and filtered them: 3.3 ms for 8,500 links
+# against 0.25 ms. Before, written as a join, it looped over every room's links to these Jira
+# issues per room issue: 9 ms for 15 rooms, growing with each room that imports the same sprint.
+_ROOM_LINKS = f"""WITH room_links AS MATERIALIZED (
+  SELECT {_KNOWN_LINK_COLUMNS}, cloud_id FROM jira_issue_links
+  WHERE issue_id = ANY(ARRAY(SELECT id FROM room_issues WHERE room_id = $1))
+)
+SELECT {_KNOWN_LINK_COLUMNS} FROM room_links WHERE cloud_id = $2 AND jira_issue_id IN ({{}})"""
 _ROOM_LINKS_SQLITE = f"""SELECT {_KNOWN_LINK_COLUMNS} FROM jira_issue_links
 WHERE issue_id IN (SELECT id FROM room_issues WHERE room_id = $1)
   AND cloud_id = $2 AND jira_issue_id IN ({{}})"""
