@@ -62,7 +62,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/readyz", readyz),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         Route("/integrations/jira/callback", jira_callback, methods=["GET"]),
-        Route("/webhooks/jira", webhooks, methods=["POST"]),  # its POSTs come by DirectRoute
+        # Every method, so the web app's catch-all never answers a GET; POSTs come by DirectRoute.
+        Route("/webhooks/jira", webhooks),
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Mount(

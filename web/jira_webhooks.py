@@ -3,7 +3,8 @@
 Nothing is stored unless the bearer JWT verifies (401). Bodies over MAX_WEBHOOK_BYTES get 413;
 non-JSON, nesting deeper than the inbox keeps, or a bad identifier 400 with one WARNING line.
 Text PostgreSQL cannot store (NUL, lone surrogates, NaN) is made storable, never refused.
-A repeated X-Atlassian-Webhook-Identifier answers 200 without a second row. Deliveries
+A repeated X-Atlassian-Webhook-Identifier answers 200 without a second row. Any other method
+than POST gets 405 here (Allow: POST), never the web app's index.html. Deliveries
 arriving together are stored together (core/group_commit.py): on PostgreSQL one statement
 and one commit for a burst's concurrent requests (SQLite, in-process, writes row by row), each
 answered once its row is committed.
@@ -49,6 +50,7 @@ MAX_WEBHOOK_BYTES = 256 * 1024
 IDENTIFIER_HEADER = b"x-atlassian-webhook-identifier"
 _IDENTIFIER = re.compile(r"[\x21-\x7e]{1,128}")
 STORED, DUPLICATE, REFUSED = "stored", "duplicate", "refused"  # agilekit_webhook_deliveries_total
+_NOT_ALLOWED = orjson.dumps({"error": "method not allowed: Jira POSTs its deliveries"})
 
 Inbox = GroupCommit[DeliveryRow, tuple[int, bool]]
 
@@ -74,6 +76,9 @@ class JiraWebhookReceiver:
         self._inbox: Inbox = inbox or GroupCommit(store_deliveries, isolates=is_row_failure)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] != "POST":
+            await _send_json(send, 405, _NOT_ALLOWED, [(b"allow", b"POST")])
+            return
         runtime = self._runtime
         with runtime.tracing.tracer.start_as_current_span(
             "POST /webhooks/jira",
@@ -146,8 +151,11 @@ def _header(headers: dict[bytes, bytes], name: bytes) -> str | None:
     return None if value is None else value.decode("latin-1")
 
 
-async def _send_json(send: Send, status: int, body: bytes) -> None:
+async def _send_json(
+    send: Send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    headers += extra or []
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

@@ -70,6 +70,15 @@ async def test_the_api_comes_first_and_only_reads_reach_the_app(
     assert (await http.get("/../../etc/passwd")).text == INDEX  # resolved inside the build
 
 
+@pytest.mark.parametrize("method", ["GET", "HEAD", "PUT"])
+async def test_the_webhook_path_answers_other_methods_itself(
+    http: httpx.AsyncClient, method: str
+) -> None:
+    response = await http.request(method, "/webhooks/jira")
+    assert response.status_code == 405 and response.headers["allow"] == "POST"
+    assert INDEX not in response.text
+
+
 async def test_without_a_build_there_is_no_app(tmp_path: Path) -> None:
     async with await client_for(tmp_path / "not-built") as http:
         assert (await http.get("/")).status_code == 404
