@@ -40,6 +40,7 @@ from services.jira.import_rows import (
     update_links,
 )
 from services.jira.subtasks import parent_key, with_parent
+from services.rooms.access import parse_room_id
 from services.rooms.events import RoomEventKind, publish_room_event
 from services.rooms.queries import Row
 from services.rooms.rooms import MAX_TITLE, lock_room, require_issue_room, require_member
@@ -111,13 +112,14 @@ async def import_issues(
 ) -> ImportResult:
     """Import (or refresh) these issues into the room. Expected failures come back in the
     result's errors; RoomAccessDenied is raised for non-members."""
-    room = await require_member(user.id, room_id)
+    room, target = await _room_and_target(runtime, user, room_id)
     keys, errors = checked_keys(issue_keys)
     result = ImportResult(errors=errors)
     if not keys:
         return result
     try:
-        target = await _target(runtime, user, room)
+        if isinstance(target, ServiceError):
+            raise target
         fetched = await jira_call(target.client.bulkfetch(keys, fields=IMPORT_FIELDS))
     except ServiceError as error:
         result.errors.append(error)
@@ -149,10 +151,35 @@ async def store_issues(
     return result
 
 
-async def _target(runtime: Runtime, user: User, room: Room) -> ImportTarget:
+async def _room_and_target(
+    runtime: Runtime, user: User, room_id: str
+) -> tuple[Room, ImportTarget | ServiceError]:
+    """The room (RoomAccessDenied unless a member) and the import's target or why there is
+    none, looked up side by side: the membership check does not wait for the connection's
+    lookups, nor they for it (nothing of them reaches Jira)."""
+    if parse_room_id(room_id) is None:
+        await require_member(user.id, room_id)  # raises: no such room (and no query with it)
+    room, target = await asyncio.gather(
+        require_member(user.id, room_id), _target(runtime, user, room_id), return_exceptions=True
+    )
+    if isinstance(room, BaseException):
+        raise room
+    if isinstance(target, BaseException) and not isinstance(target, ServiceError):
+        raise target
+    return room, target
+
+
+async def _target(runtime: Runtime, user: User, room_id: str) -> ImportTarget:
     """The mapped site of the room if it has a mapping, else the connection's selected site."""
-    connection = await require_connection(user)
-    mappings = await fetch_models(RoomJiraMapping, _MAPPING_OF_ROOM, str(room.id))
+    connection, mappings = await asyncio.gather(
+        require_connection(user),
+        fetch_models(RoomJiraMapping, _MAPPING_OF_ROOM, room_id),
+        return_exceptions=True,
+    )
+    if isinstance(connection, BaseException):  # its failure first, as when run in sequence
+        raise connection
+    if isinstance(mappings, BaseException):
+        raise mappings
     return await target_for(runtime, connection, mappings[0].cloud_id if mappings else None)
 
 
