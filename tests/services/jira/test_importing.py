@@ -80,6 +80,15 @@ async def test_the_room_mapping_chooses_the_site(
     assert link.cloud_id == ACME and link.url.startswith("https://acme-demo.atlassian.net/")
 
 
+async def test_a_malformed_room_id_is_no_room_and_sends_no_query(
+    runtime: Runtime, globex_user: User
+) -> None:
+    with counted_queries() as queries, pytest.raises(ServiceError) as refused:
+        await jira_import.import_issues(runtime, globex_user, "not-a-room", ["PLAT-1"], None)
+    assert (refused.value.code, refused.value.field) == (ErrorCode.NOT_FOUND, "roomId")
+    assert queries == []  # the connection's lookups wait for a room id that can exist
+
+
 async def test_sql_statements_do_not_grow_with_the_issues(
     runtime: Runtime, globex_user: User, jira_sandbox: Sandbox
 ) -> None:
