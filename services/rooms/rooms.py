@@ -140,8 +140,8 @@ async def update_room(runtime: Runtime, user: User, room_id: str, settings: Room
         values["default_voting_seconds"] = checked_voting_seconds(
             settings.default_voting_seconds, field
         )
-    async with in_transaction():
-        await Room.filter(id=room.id).select_for_update().first()
+    async with in_transaction() as connection:
+        await lock_room(connection, room.id)
         if cards is not None:
             # Locked like startVoting locks its issue: a round opening now is seen, not missed.
             issues = await Issue.filter(room_id=room.id).order_by("id").select_for_update()
@@ -169,9 +169,9 @@ async def join_room(
     if await is_member(user.id, room.id):
         return room
     role = RoomRole.SPECTATOR if as_spectator else RoomRole.VOTER
-    async with in_transaction():
+    async with in_transaction() as connection:
         await _lock_user(user)
-        await Room.filter(id=room.id).select_for_update().first()
+        await lock_room(connection, room.id)
         await _require_room_to_spare(user)
         if await RoomMember.filter(room_id=room.id).count() >= MAX_MEMBERS_PER_ROOM:
             raise ServiceError(
@@ -263,9 +263,9 @@ async def add_issue(
     room = await require_member(user.id, room_id)
     await require_role(user.id, room.id, VOTERS, "add issues")
     title, description = normalize_title(title), normalize_description(description)
-    async with in_transaction():
+    async with in_transaction() as connection:
         # Lock the room so concurrent additions get distinct, gap-free positions.
-        await Room.filter(id=room.id).select_for_update().first()  # (values() drops FOR UPDATE)
+        await lock_room(connection, room.id)
         position = await require_issue_room(room.id, 1) + 1
         issue = await Issue.create(
             room_id=room.id, position=position, title=title, description=description
@@ -319,7 +319,7 @@ async def move_issue(runtime: Runtime, user: User, issue_id: str, position: int)
     if position < 1:
         raise invalid("Positions start at 1.", "position")
     async with in_transaction() as connection:
-        await Room.filter(id=issue.room_id).select_for_update().first()
+        await lock_room(connection, issue.room_id)
         rows = (
             await Issue.filter(room_id=issue.room_id)
             .order_by("position")
