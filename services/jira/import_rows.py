@@ -100,9 +100,25 @@ async def insert_linked_issues(
     if not issues:
         return [], []
     if is_sqlite(connection):
-        return await _insert_linked_sqlite(
-            connection, room_id, issues, links, connection_id, cloud_id, now
-        )
+        stored = await _insert_issues_sqlite(connection, room_id, issues, now)
+        link_models = [
+            JiraIssueLink(
+                issue_id=issue["id"],
+                connection_id=connection_id,
+                cloud_id=cloud_id,
+                jira_issue_id=jira_issue_id,
+                key=key,
+                url=url,
+                last_synced_at=now,
+                jira_updated_at=jira_updated_at,
+                parent_key=parent_key,
+            )
+            for issue, (jira_issue_id, key, url, jira_updated_at, parent_key) in zip(
+                stored, links, strict=True
+            )
+        ]
+        await JiraIssueLink.bulk_create(link_models, using_db=connection)
+        return stored, await link_rows(connection, [issue["id"] for issue in stored])
     values = [
         room_id,
         *_columns(issues, 3),
@@ -115,23 +131,18 @@ async def insert_linked_issues(
     ]
     written = await connection.execute_query_dict(_INSERT_LINKED, values)
     at: dict[int, Row] = {}
-    link_rows: list[Row] = []
+    new_links: list[Row] = []
     for joined in written:
         issue = {name: joined[name] for name in ISSUE_FIELDS}
         at[issue["position"]] = issue
-        link_rows.append({name: joined[_LINK_PREFIX + name] for name in JIRA_LINK_FIELDS})
-    return _decoded([at[position] for position, _, _ in issues]), link_rows
+        new_links.append({name: joined[_LINK_PREFIX + name] for name in JIRA_LINK_FIELDS})
+    return _decoded([at[position] for position, _, _ in issues]), new_links
 
 
-async def _insert_linked_sqlite(
-    connection: BaseDBAsyncClient,
-    room_id: uuid.UUID,
-    issues: Sequence[IssueRow],
-    links: Sequence[NewLink],
-    connection_id: int,
-    cloud_id: str,
-    now: datetime,
-) -> tuple[list[Row], list[Row]]:
+async def _insert_issues_sqlite(
+    connection: BaseDBAsyncClient, room_id: uuid.UUID, issues: Sequence[IssueRow], now: datetime
+) -> list[Row]:
+    """The ORM's bulk_create, then the rows read back, in `issues`' order."""
     await Issue.bulk_create(
         [
             Issue(
@@ -149,27 +160,7 @@ async def _insert_linked_sqlite(
     positions = [row[0] for row in issues]
     query = Issue.filter(room_id=room_id, position__in=positions).using_db(connection)
     at = {row["position"]: row for row in await query.values(*ISSUE_FIELDS)}
-    written = [at[position] for position, _, _ in issues]
-    await JiraIssueLink.bulk_create(
-        [
-            JiraIssueLink(
-                issue_id=issue["id"],
-                connection_id=connection_id,
-                cloud_id=cloud_id,
-                jira_issue_id=jira_issue_id,
-                key=key,
-                url=url,
-                last_synced_at=now,
-                jira_updated_at=jira_updated_at,
-                parent_key=parent_key,
-            )
-            for issue, (jira_issue_id, key, url, jira_updated_at, parent_key) in zip(
-                written, links, strict=True
-            )
-        ],
-        using_db=connection,
-    )
-    return written, await link_rows(connection, [issue["id"] for issue in written])
+    return [at[position] for position, _, _ in issues]
 
 
 async def update_issues(
